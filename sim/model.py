@@ -1,0 +1,531 @@
+"""One run of one scenario under one policy: ``run(scenario, policy, seed) -> Result``.
+
+The Simulation wires the parts onto one simpy Environment:
+
+* a **day tick** at every midnight closes the day's books, applies the
+  timeline (policy switches), runs the vectorised population step (forgetting,
+  drift, churn clocks, acquisition, pruning), revisits staffing and generates
+  the next day's issues;
+* an **arrival feeder** walks through the day's issues, one event each;
+* the **desk** (the running policy's pools and routing) handles contacts with
+  callbacks; what a customer does next (retry, redial, chase) is scheduled here
+  so that after a policy switch it reaches the new desk.
+"""
+
+from __future__ import annotations
+
+import math
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from .demand import Demand, reason_multipliers
+from .desk import Desk
+from .economics import Prices
+from .issue import Issue
+from .metrics import (
+    C_ACQUIRED,
+    C_BROKEN,
+    C_CHURNED,
+    C_DROPS,
+    C_EFFORT,
+    C_EXIT_UNRESOLVED,
+    C_EXPERIENCE,
+    C_FCR,
+    C_GIVEN_UP,
+    C_ISSUES,
+    C_JUDGED,
+    C_PRUNED,
+    C_RESOLVED,
+    N_COUNTERS,
+    Metrics,
+)
+from .population import CHURNED, EXIT_UNRESOLVED, PRUNED, Population
+from .response import CustomerResponse
+from .result import CONTACT_COLUMNS, Result
+from .rng import Streams, batches
+from .scenario import Scenario
+from .staffing import staff
+from .summary import by_segment, cost_breakdown, summarise, timeseries
+from .units import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_YEAR, REASONS
+
+__all__ = ["Simulation", "run"]
+
+_NC = N_COUNTERS
+R_CHASE = REASONS.index("chase")
+_STATUS = {0: "active", CHURNED: "churned", EXIT_UNRESOLVED: "left_after_unresolved", PRUNED: "pruned"}
+
+
+def _version() -> str:
+    try:
+        return metadata.version("custsim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class Simulation:
+    """The state of one run. Use :func:`run` unless you need to step it yourself."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        policy: str | None = None,
+        seed: int | np.random.SeedSequence | np.random.Generator = 1,
+        record_contacts: bool = False,
+    ):
+        if not isinstance(scenario, Scenario):
+            raise TypeError(f"scenario must be a sim.Scenario, got {type(scenario).__name__}")
+        policy = scenario.default_policy if policy is None else policy
+        if policy not in scenario.policies:
+            raise ValueError(f"unknown policy {policy!r}; this scenario has: {', '.join(scenario.policies)}")
+        self.scenario = scenario
+        self.seed = seed
+        self.env = simpy.Environment()
+        self.streams = Streams(seed)
+        self.pop = Population(scenario, self.streams)
+        self.demand = Demand(scenario, self.pop, self.streams)
+        self.days = scenario.horizon.days
+        self.metrics = Metrics(self.days, len(scenario.segments))
+        self.response = CustomerResponse(scenario, self.pop.satisfaction, self.pop.expectation)
+        self.prices = Prices.of(scenario)
+        self.log: list[tuple] | None = [] if record_contacts else None
+
+        g = self.streams.generator
+        self.u_route = batches(g("routing").random)
+        self.u_resolve = batches(g("resolution").random)
+        self.u_promise = batches(g("promises").random)
+        self.u_decide = batches(g("decisions").random)
+        self.u_self_service = batches(g("self_service").random)
+        self.u_response = batches(g("response").random)
+        self.e_patience = batches(g("patience").standard_exponential)
+        self._e_delay = batches(g("delays").standard_exponential)
+        handling = g("handling")
+        h = scenario.handling
+        if h.distribution == "exponential":
+            self.work_factor = batches(handling.standard_exponential)
+        else:
+            s2 = math.log1p(h.cv**2)
+            sd = math.sqrt(s2)
+            self.work_factor = batches(lambda n: np.exp(sd * handling.standard_normal(n) - s2 / 2.0))
+        self._acquisition = g("acquisition")
+
+        r = scenario.response
+        self.fixed_delays = r.delays == "fixed"
+        self.repeat_delay_min = r.repeat_delay_hours * MINUTES_PER_HOUR
+        self.chase_delay_min = r.chase_delay_hours * MINUTES_PER_HOUR
+        self.retry_p = r.retry_p
+        self.max_attempts = r.max_attempts if r.max_attempts is not None else 1 << 60
+        c = scenario.churn
+        self.exit_p = c.exit_after_unresolved if c.enabled else 0.0
+
+        self.policy_name = policy
+        self.desk = Desk(self, policy)
+        self.all_pools = list(self.desk.pools)
+        self._switches = {sw.day: sw.policy for sw in scenario.timeline.switches}
+        self._issue_seq = 0
+        #: issues arisen and not yet resolved, given up or lost
+        self.open_issues = 0
+        self._departed = 0  # departures since the last tick (replace_churn)
+        self._day_issues: tuple[list, ...] | None = None
+        self._next = 0
+        self._areas: dict[int, tuple[float, float, float]] = {}
+        self.staffing_log: list[dict[str, Any]] = []
+        self.notes: list[str] = []
+        self._per_reason = np.ones(4)
+        self.initial_by_segment: list[float] = []
+        self._feed_cb = self._feed
+
+    # -- draws ------------------------------------------------------------------------
+    def delay(self, mean_min: float) -> float:
+        """A customer's delay before acting again: exponential, or exactly the mean."""
+        if mean_min <= 0.0:
+            return 0.0
+        return mean_min if self.fixed_delays else mean_min * next(self._e_delay)
+
+    # -- issue lifecycle (called by the desk) ---------------------------------------------
+    def resolve(self, issue: Issue, first_contact: bool) -> None:
+        issue.closed = True
+        issue.resolved = True
+        base = issue.seg * _NC
+        self.metrics.cur[base + C_RESOLVED] += 1
+        if first_contact:
+            self.metrics.add_at(issue.created, base + C_FCR)
+        self._judge(issue, True)
+
+    def give_up(self, issue: Issue) -> None:
+        if issue.closed:
+            return
+        issue.closed = True
+        self.metrics.cur[issue.seg * _NC + C_GIVEN_UP] += 1
+        self._judge(issue, False)
+
+    def lose(self, issue: Issue) -> None:
+        """The customer left while the issue was open: it ends unresolved, unjudged."""
+        if issue.closed:
+            return
+        issue.closed = True
+        self.metrics.cur[issue.seg * _NC + C_GIVEN_UP] += 1
+        self.open_issues -= 1
+
+    def _judge(self, issue: Issue, resolved: bool) -> None:
+        cust = issue.cust
+        pop = self.pop
+        self.open_issues -= 1
+        if not pop.alive[cust]:
+            return
+        q, effort = self.response.judge_issue(issue, resolved)
+        cur = self.metrics.cur
+        base = issue.seg * _NC
+        cur[base + C_JUDGED] += 1
+        cur[base + C_EFFORT] += effort
+        cur[base + C_EXPERIENCE] += q
+        if not resolved and self.exit_p > 0.0 and next(self.u_response) < self.exit_p:
+            self._depart(np.array([cust]), EXIT_UNRESOLVED)
+
+    def retry(self, issue: Issue, reason: int, delay_min: float, random_delay: bool) -> None:
+        """After an unresolved contact the customer tries again, or gives up."""
+        if issue.contacts >= self.max_attempts or next(self.u_decide) >= self.retry_p:
+            self.give_up(issue)
+            return
+        self.schedule_contact(issue, reason, self.delay(delay_min) if random_delay else delay_min)
+
+    def schedule_contact(self, issue: Issue, reason: int, delay_min: float) -> None:
+        if delay_min <= 0.0:
+            self.desk.phone_contact(issue, reason)
+        else:
+            self.env.timeout(delay_min, (issue, reason)).callbacks.append(self._contact_due)
+
+    def _contact_due(self, event: simpy.Event) -> None:
+        issue, reason = event._value
+        self.desk.phone_contact(issue, reason)
+
+    def promise_broken_event(self, event: simpy.Event) -> None:
+        self.promise_broken(event._value)
+
+    def promise_broken(self, issue: Issue) -> None:
+        """Forgotten, or not called back in time: a penalty now, a chase later."""
+        if issue.closed:
+            return
+        issue.broken += 1
+        self.metrics.cur[issue.seg * _NC + C_BROKEN] += 1
+        if self.pop.alive[issue.cust]:
+            self.response.promise_broken(issue.cust)
+        if issue.contacts >= self.max_attempts:
+            self.give_up(issue)
+            return
+        issue.chases += 1
+        self.schedule_contact(issue, R_CHASE, self.delay(self.chase_delay_min))
+
+    def log_contact(
+        self,
+        issue: Issue,
+        reason: int,
+        channel: str,
+        pool: str,
+        arrival: float,
+        answered: float,
+        end: float,
+        outcome: str,
+        transfers: int,
+        handle: float,
+    ) -> None:
+        wait = (answered if answered < math.inf else end) - arrival if channel != "self_service" else 0.0
+        self.log.append(
+            (
+                issue.cust,
+                issue.seg,
+                issue.id,
+                reason,
+                channel,
+                pool,
+                arrival,
+                answered if answered < math.inf else math.nan,
+                end,
+                wait,
+                handle,
+                outcome,
+                issue.contacts,
+                transfers,
+            )
+        )
+
+    # -- population ---------------------------------------------------------------------
+    def _depart(self, ids: np.ndarray, cause: int) -> None:
+        if ids.size == 0:
+            return
+        now = self.env.now
+        self.pop.leave(ids, now, cause)
+        self.demand.refresh(ids)
+        counter = {CHURNED: C_CHURNED, EXIT_UNRESOLVED: C_CHURNED, PRUNED: C_PRUNED}[cause]
+        # departures found at a tick happened during the day before it
+        t = now - 1e-9 if cause != EXIT_UNRESOLVED else now
+        for seg, n in enumerate(np.bincount(self.pop.segment[ids], minlength=self.metrics.n_segments)):
+            if n:
+                self.metrics.add_at(t, seg * _NC + counter, float(n))
+                if cause == EXIT_UNRESOLVED:
+                    self.metrics.add_at(t, seg * _NC + C_EXIT_UNRESOLVED, float(n))
+        self._departed += int(ids.size)
+
+    def _acquire(self, count: int) -> None:
+        if count <= 0:
+            return
+        ids = self.pop.add(count, self.env.now)
+        self.response.bind(self.pop.satisfaction, self.pop.expectation)
+        self.demand.add_customers(ids)
+        for seg, n in enumerate(np.bincount(self.pop.segment[ids], minlength=self.metrics.n_segments)):
+            if n:
+                self.metrics.cur[seg * _NC + C_ACQUIRED] += float(n)
+
+    def _population_step(self, day: int) -> None:
+        sc = self.scenario
+        pop = self.pop
+        alive = pop.alive_ids()
+        pop.relax(alive, 1.0)
+        leaving, dropping = pop.churn_step(alive, 1.0)
+        self._depart(leaving, CHURNED)
+        if dropping.size:
+            self.demand.refresh(dropping)
+            for seg, n in enumerate(np.bincount(pop.segment[dropping], minlength=self.metrics.n_segments)):
+                if n:
+                    self.metrics.add_at(self.env.now - 1e-9, seg * _NC + C_DROPS, float(n))
+        pruning = self.desk.policy.pruning
+        if pruning.enabled and day % pruning.review_days == 0:
+            alive = pop.alive_ids()
+            gone = pop.prune_candidates(
+                alive,
+                self.env.now,
+                pruning.review_days,
+                pruning.min_tenure_days,
+                pruning.cost_to_margin_ratio,
+                sc.economics.gross_margin,
+            )
+            self._depart(gone, PRUNED)
+            pop.cost_to_serve[: pop.n] = 0.0
+        mode = sc.population.acquisition
+        if mode == "replace_churn":
+            self._acquire(self._departed)
+        elif mode == "fixed_rate":
+            self._acquire(int(self._acquisition.poisson(sc.population.acquisition_per_year / DAYS_PER_YEAR)))
+        self._departed = 0
+
+    # -- the day ------------------------------------------------------------------------
+    def _tick(self, _event: simpy.Event | None = None) -> None:
+        day = int(round(self.env.now / MINUTES_PER_DAY))
+        if day > 0:
+            self._close_day(day - 1)
+            self._population_step(day)
+        if day in self._switches and self._switches[day] != self.policy_name:
+            self._switch(self._switches[day])
+        per_reason, per_product = reason_multipliers(self.scenario, self.desk.policy.interventions, day)
+        self._per_reason = per_reason
+        st = self.desk.policy.staffing
+        if day == 0 or day % st.review_days == 0:
+            agents = staff(self, self.desk, per_reason)
+            self.staffing_log.append({"day": day, "policy": self.policy_name, **agents})
+        issues = self.demand.day(day, per_reason, per_product)
+        self._day_issues = (
+            issues.time_min.tolist(),
+            issues.customer.tolist(),
+            issues.reason.tolist(),
+            issues.product.tolist(),
+            issues.urgent.tolist(),
+            self.pop.segment[issues.customer].tolist(),
+        )
+        self._next = 0
+        if len(issues):
+            self.env.timeout(issues.time_min[0] - self.env.now).callbacks.append(self._feed_cb)
+        if day + 1 < self.days:
+            self.env.timeout(MINUTES_PER_DAY * (day + 1) - self.env.now).callbacks.append(self._tick)
+
+    def _feed(self, _event: simpy.Event) -> None:
+        """New issues arise: every issue due now, then wait for the next one."""
+        times, cust, reason, product, urgent, segment = self._day_issues
+        i = self._next
+        now = self.env.now
+        n = len(times)
+        alive = self.pop.alive
+        cur = self.metrics.cur
+        first_contact = self.desk.first_contact
+        holdings = self.pop.holdings
+        while True:
+            c = cust[i]
+            if alive[c]:
+                p = product[i]
+                seg = segment[i]
+                self._issue_seq += 1
+                issue = Issue(
+                    self._issue_seq,
+                    c,
+                    seg,
+                    reason[i],
+                    now,
+                    [p] if p >= 0 else np.flatnonzero(holdings[c]).tolist(),
+                    urgent[i],
+                )
+                self.open_issues += 1
+                cur[seg * _NC + C_ISSUES] += 1
+                first_contact(issue)
+            i += 1
+            if i >= n:
+                break
+            if times[i] > now:
+                self.env.timeout(times[i] - now).callbacks.append(self._feed_cb)
+                break
+        self._next = i
+
+    def _switch(self, policy: str) -> None:
+        self.desk.drain()
+        self.policy_name = policy
+        self.desk = Desk(self, policy)
+        self.all_pools.extend(self.desk.pools)
+
+    def _close_day(self, day: int) -> None:
+        m = self.metrics
+        m.flush()
+        m.policy_by_day[day] = self.policy_name
+        front_staffed = front_busy = am_staffed = am_busy = queue = 0.0
+        agents_front = agents_am = 0
+        cost_front = cost_am = 0.0
+        for pool in self.all_pools:
+            busy, wait, staffed = pool.snapshot()
+            b0, w0, s0 = self._areas.get(id(pool), (0.0, 0.0, 0.0))
+            self._areas[id(pool)] = (busy, wait, staffed)
+            db, dw, ds = busy - b0, wait - w0, staffed - s0
+            queue += dw
+            if pool.account_managers:
+                am_staffed += ds
+                am_busy += db
+                agents_am += pool.capacity
+                cost_am += ds * pool.cost_per_min
+            else:
+                front_staffed += ds
+                front_busy += db
+                agents_front += pool.capacity
+                cost_front += ds * pool.cost_per_min
+            pool.close_day()
+        for name, value in (
+            ("staffed_minutes_front", front_staffed),
+            ("staffed_minutes_am", am_staffed),
+            ("busy_minutes_front", front_busy),
+            ("busy_minutes_am", am_busy),
+            ("queue_minutes", queue),
+            ("agents_front", agents_front),
+            ("agents_am", agents_am),
+            ("cost_staff", cost_front),
+            ("cost_account_managers", cost_am),
+            ("supplier_induced_multiplier", self._per_reason[3]),
+        ):
+            m.set_daily(day, name, value)
+        policy = self.desk.policy
+        m.set_daily(
+            day,
+            "cost_training",
+            policy.staffing.training_cost_per_agent_year * front_staffed / MINUTES_PER_YEAR,
+        )
+        pop = self.pop
+        alive = pop.alive_ids()
+        seg = pop.segment[alive]
+        n_seg = m.n_segments
+        s = pop.satisfaction[alive]
+        m.set_segment_daily(day, "customers", np.bincount(seg, minlength=n_seg))
+        m.set_segment_daily(day, "satisfaction_sum", np.bincount(seg, s, minlength=n_seg))
+        m.set_segment_daily(day, "satisfaction_sq_sum", np.bincount(seg, s * s, minlength=n_seg))
+        m.set_segment_daily(day, "expectation_sum", np.bincount(seg, pop.expectation[alive], minlength=n_seg))
+        m.set_segment_daily(
+            day, "revenue", np.bincount(seg, pop.revenue_per_year[alive], minlength=n_seg) / DAYS_PER_YEAR
+        )
+        iv_cost = sum(iv.cost_per_customer_year for iv in policy.interventions if day >= iv.start_day)
+        m.set_daily(day, "cost_interventions", iv_cost * alive.size / DAYS_PER_YEAR)
+
+    # -- running ------------------------------------------------------------------------
+    def run(self) -> Result:
+        sc = self.scenario
+        ids = self.pop.add(sc.population.initial_customers, 0.0)
+        self.response.bind(self.pop.satisfaction, self.pop.expectation)
+        self.demand.add_customers(ids)
+        self.initial_by_segment = np.bincount(self.pop.segment[ids], minlength=len(sc.segments)).tolist()
+        self._tick()
+        self.env.run(until=self.days * MINUTES_PER_DAY)
+        self._close_day(self.days - 1)
+        return self._result()
+
+    def _result(self) -> Result:
+        sc = self.scenario
+        m = self.metrics
+        start, end = sc.horizon.warmup_days, sc.horizon.days
+        seg_names = list(sc.segments)
+        summary = summarise(m, start, end, range(len(seg_names)), self.prices, self.initial_by_segment)
+        notes = [
+            f"{k} is NaN: {_NAN_REASONS.get(k, 'its denominator is zero in the window')}"
+            for k, v in summary.items()
+            if isinstance(v, float) and math.isnan(v)
+        ]
+        pop = self.pop
+        n = pop.n
+        customers = pd.DataFrame(
+            {
+                "customer": np.arange(n),
+                "segment": pd.Categorical.from_codes(pop.segment[:n], seg_names),
+                "products": pop.n_products[:n],
+                "revenue_per_year": pop.revenue_per_year[:n],
+                "join_day": pop.join_min[:n] / MINUTES_PER_DAY,
+                "exit_day": pop.exit_min[:n] / MINUTES_PER_DAY,
+                "status": [_STATUS[int(x)] for x in pop.status[:n]],
+                "satisfaction": pop.satisfaction[:n],
+                "expectation": pop.expectation[:n],
+            }
+        )
+        contacts = None
+        if self.log is not None:
+            contacts = pd.DataFrame.from_records(self.log, columns=list(CONTACT_COLUMNS))
+            contacts["segment"] = pd.Categorical.from_codes(contacts["segment"], seg_names)
+            contacts["reason"] = pd.Categorical.from_codes(contacts["reason"], list(REASONS))
+        target_min = sc.channels.phone.service_level_seconds / 60.0
+        return Result(
+            scenario=sc.name,
+            policy=self.desk.policy_name if not sc.timeline.switches else m.policy_by_day[0],
+            seed=self.seed if isinstance(self.seed, (int, np.integer)) else repr(self.seed),
+            summary=summary,
+            by_segment=by_segment(m, start, end, seg_names, self.prices, self.initial_by_segment),
+            timeseries=timeseries(m, seg_names, start, target_min),
+            customers=customers,
+            costs=cost_breakdown(m, start, end, self.prices),
+            contacts=contacts,
+            notes=notes,
+            provenance={
+                "package_version": _version(),
+                "scenario_hash": sc.content_hash(),
+                "scenario": sc.name,
+                "policy": m.policy_by_day[0],
+                "seed": self.seed if isinstance(self.seed, (int, np.integer)) else repr(self.seed),
+                "staffing": self.staffing_log,
+            },
+        )
+
+
+_NAN_REASONS = {
+    "service_level": "no calls were offered to a queue in the window",
+    "asa_seconds": "no calls were answered in the window",
+    "abandonment_rate": "no calls were offered to a queue in the window",
+    "p_wait": "no calls were answered in the window",
+    "occupancy": "no agent was staffed in the window",
+    "fcr": "no issues arose in the window",
+    "contacts_per_issue": "no issues arose in the window",
+    "promises_kept_rate": "no promise came due in the window",
+    "effort_mean": "no issue was finished and judged in the window",
+    "cost_per_contact": "there were no contacts in the window",
+    "cost_per_resolution": "no issue was resolved in the window",
+}
+
+
+def run(
+    scenario: Scenario,
+    policy: str | None = None,
+    seed: int | np.random.SeedSequence | np.random.Generator = 1,
+    record_contacts: bool = False,
+) -> Result:
+    """Run ``scenario`` under ``policy`` (default: the scenario's default_policy) with ``seed``."""
+    return Simulation(scenario, policy, seed, record_contacts).run()
