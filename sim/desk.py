@@ -216,7 +216,7 @@ class Desk:
         """The customer calls again (repeat, redial or chase), if still open and a customer."""
         if issue.closed:
             return
-        if not self.sim.pop.alive[issue.cust]:
+        if not self.sim.pop.alive_view[issue.cust]:
             self.sim.lose(issue)
             return
         self._dial(issue, reason)
@@ -276,6 +276,8 @@ class Desk:
         level = self.urgent_level if (issue.urgent and self.urgent_level is not None) else self.seg_level[seg]
         call = Call(issue, pool, INBOUND, level, now, parts, misrouted, visited, transfers)
         call.reason = reason
+        if self.transfer_minutes and self.seg_pool[seg] is None:
+            call.more = self._more_departments(call)
         sim.metrics.cur[seg * _NC + C_OFFERED] += 1
         if pool.offer(call):
             return
@@ -324,21 +326,26 @@ class Desk:
             if cap is not None and minutes > cap:
                 minutes = cap
                 call.capped = True
-            if self.general is None and self.am_pool is not call.pool and self._more_departments(call):
+            if call.more:
                 minutes += self.transfer_minutes
         minutes += self.wrap_up
         call.handle = minutes
+        call.pool.started(minutes)
         env.timeout(minutes, call).callbacks.append(self._end_cb)
 
     def _more_departments(self, call: Call) -> bool:
+        """Departments this contact still has to visit after the current leg."""
         visited = call.visited
         dept_of = self.dept_of
-        return any(dept_of[p] not in visited for p in call.issue.pending)
+        here = call.pool
+        return any(
+            dept_of[p] not in visited and self.front[dept_of[p]] is not here for p in call.issue.pending
+        )
 
     def _end(self, event) -> None:
         call: Call = event._value
         pool = call.pool
-        pool.release(call.handle)
+        pool.release()
         sim = self.sim
         issue = call.issue
         base = issue.seg * _NC

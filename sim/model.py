@@ -89,7 +89,7 @@ class Simulation:
         self.demand = Demand(scenario, self.pop, self.streams)
         self.days = scenario.horizon.days
         self.metrics = Metrics(self.days, len(scenario.segments))
-        self.response = CustomerResponse(scenario, self.pop.satisfaction, self.pop.expectation)
+        self.response = CustomerResponse(scenario, self.pop.satisfaction_view, self.pop.expectation_view)
         self.prices = Prices.of(scenario)
         self.log: list[tuple] | None = [] if record_contacts else None
 
@@ -174,7 +174,7 @@ class Simulation:
         cust = issue.cust
         pop = self.pop
         self.open_issues -= 1
-        if not pop.alive[cust]:
+        if not pop.alive_view[cust]:
             return
         q, effort = self.response.judge_issue(issue, resolved)
         cur = self.metrics.cur
@@ -273,7 +273,7 @@ class Simulation:
         if count <= 0:
             return
         ids = self.pop.add(count, self.env.now)
-        self.response.bind(self.pop.satisfaction, self.pop.expectation)
+        self.response.bind(self.pop.satisfaction_view, self.pop.expectation_view)
         self.demand.add_customers(ids)
         for seg, n in enumerate(np.bincount(self.pop.segment[ids], minlength=self.metrics.n_segments)):
             if n:
@@ -282,9 +282,8 @@ class Simulation:
     def _population_step(self, day: int) -> None:
         sc = self.scenario
         pop = self.pop
-        alive = pop.alive_ids()
-        pop.relax(alive, 1.0)
-        leaving, dropping = pop.churn_step(alive, 1.0)
+        pop.relax(1.0)
+        leaving, dropping = pop.churn_step(1.0)
         self._depart(leaving, CHURNED)
         if dropping.size:
             self.demand.refresh(dropping)
@@ -319,13 +318,13 @@ class Simulation:
             self._population_step(day)
         if day in self._switches and self._switches[day] != self.policy_name:
             self._switch(self._switches[day])
-        per_reason, per_product = reason_multipliers(self.scenario, self.desk.policy.interventions, day)
+        per_reason = reason_multipliers(self.scenario, self.desk.policy.interventions, day)
         self._per_reason = per_reason
         st = self.desk.policy.staffing
         if day == 0 or day % st.review_days == 0:
             agents = staff(self, self.desk, per_reason)
             self.staffing_log.append({"day": day, "policy": self.policy_name, **agents})
-        issues = self.demand.day(day, per_reason, per_product)
+        issues = self.demand.day(day, per_reason)
         self._day_issues = (
             issues.time_min.tolist(),
             issues.customer.tolist(),
@@ -346,7 +345,7 @@ class Simulation:
         i = self._next
         now = self.env.now
         n = len(times)
-        alive = self.pop.alive
+        alive = self.pop.alive_view
         cur = self.metrics.cur
         first_contact = self.desk.first_contact
         holdings = self.pop.holdings
@@ -426,25 +425,21 @@ class Simulation:
             policy.staffing.training_cost_per_agent_year * front_staffed / MINUTES_PER_YEAR,
         )
         pop = self.pop
-        alive = pop.alive_ids()
-        seg = pop.segment[alive]
-        n_seg = m.n_segments
-        s = pop.satisfaction[alive]
-        m.set_segment_daily(day, "customers", np.bincount(seg, minlength=n_seg))
-        m.set_segment_daily(day, "satisfaction_sum", np.bincount(seg, s, minlength=n_seg))
-        m.set_segment_daily(day, "satisfaction_sq_sum", np.bincount(seg, s * s, minlength=n_seg))
-        m.set_segment_daily(day, "expectation_sum", np.bincount(seg, pop.expectation[alive], minlength=n_seg))
-        m.set_segment_daily(
-            day, "revenue", np.bincount(seg, pop.revenue_per_year[alive], minlength=n_seg) / DAYS_PER_YEAR
-        )
+        s = pop.satisfaction[: pop.n]
+        m.set_segment_daily(day, "customers", pop.count_by_segment)
+        m.set_segment_daily(day, "satisfaction_sum", pop.segment_sum(s))
+        m.set_segment_daily(day, "satisfaction_sq_sum", pop.segment_sum(s * s))
+        m.set_segment_daily(day, "expectation_sum", pop.segment_sum(pop.expectation))
+        m.set_segment_daily(day, "revenue", pop.revenue_by_segment / DAYS_PER_YEAR)
+        customers = float(pop.count_by_segment.sum())
         iv_cost = sum(iv.cost_per_customer_year for iv in policy.interventions if day >= iv.start_day)
-        m.set_daily(day, "cost_interventions", iv_cost * alive.size / DAYS_PER_YEAR)
+        m.set_daily(day, "cost_interventions", iv_cost * customers / DAYS_PER_YEAR)
 
     # -- running ------------------------------------------------------------------------
     def run(self) -> Result:
         sc = self.scenario
         ids = self.pop.add(sc.population.initial_customers, 0.0)
-        self.response.bind(self.pop.satisfaction, self.pop.expectation)
+        self.response.bind(self.pop.satisfaction_view, self.pop.expectation_view)
         self.demand.add_customers(ids)
         self.initial_by_segment = np.bincount(self.pop.segment[ids], minlength=len(sc.segments)).tolist()
         self._tick()

@@ -13,8 +13,11 @@ caller. Abandonment is settled lazily and exactly:
   redial or give-up still happens at its exact time even if the call has not
   reached the head yet. Calls served in time never cost an event.
 
-Busy agents, waiting calls and staffed agents are integrated over time beside
-the queue, so occupancy and queue length are measured, not derived.
+Beside the queue the pool keeps what workforce statistics need: waiting calls
+integrated over time (the measured mean queue length, independent of the waits
+themselves, for Little's law), staffed agent-minutes, and agent-minutes of work
+started. Only state changes that involve a queue touch the integrals, so a call
+that is answered at once costs no bookkeeping.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class Call:
         "handle",
         "capped",
         "reason",
+        "more",
     )
 
     def __init__(
@@ -85,6 +89,8 @@ class Call:
         self.capped = False
         #: the contact's reason label (first reason, repeat or chase), for the log
         self.reason = -1
+        #: departmental routing: other departments still to visit after this leg
+        self.more = False
 
 
 class Pool:
@@ -115,10 +121,12 @@ class Pool:
         self._timers: list[float] = []
         self._seq = 0
         # time-weighted integrals
-        self._t = env.now
-        self.busy_area = 0.0
+        self._t_wait = env.now
         self.wait_area = 0.0
+        self._t_staffed = env.now
         self.staffed_area = 0.0
+        #: agent-minutes of work started (a call counts on the day it starts)
+        self.busy_minutes = 0.0
         # per-day tallies for workforce planning (observed forecasts)
         self.day_arrivals = 0
         self.day_served = 0
@@ -126,18 +134,20 @@ class Pool:
         self.history: deque[tuple[int, int, float]] = deque(maxlen=366)
 
     # -- time-weighted statistics ---------------------------------------------------
-    def _advance(self, now: float) -> None:
-        dt = now - self._t
-        if dt > 0.0:
-            self.busy_area += self.busy * dt
-            self.wait_area += self.waiting * dt
-            self.staffed_area += self.capacity * dt
-            self._t = now
+    def _advance_wait(self, now: float) -> None:
+        self.wait_area += self.waiting * (now - self._t_wait)
+        self._t_wait = now
+
+    def _advance_staffed(self, now: float) -> None:
+        self.staffed_area += self.capacity * (now - self._t_staffed)
+        self._t_staffed = now
 
     def snapshot(self) -> tuple[float, float, float]:
-        """(busy, waiting, staffed) agent-minutes integrated up to now."""
-        self._advance(self.env.now)
-        return self.busy_area, self.wait_area, self.staffed_area
+        """(work started, waiting, staffed) agent-minutes accumulated up to now."""
+        now = self.env.now
+        self._advance_wait(now)
+        self._advance_staffed(now)
+        return self.busy_minutes, self.wait_area, self.staffed_area
 
     def close_day(self) -> None:
         self.history.append((self.day_arrivals, self.day_served, self.day_busy_minutes))
@@ -152,14 +162,13 @@ class Pool:
         """
         self.day_arrivals += 1
         if self.busy < self.capacity:
-            self._advance(self.env.now)
             self.busy += 1
             self._start(call)
             return True
         return False
 
     def enqueue(self, call: Call) -> None:
-        self._advance(self.env.now)
+        self._advance_wait(self.env.now)
         self._queues[call.level].append(call)
         self.waiting += 1
         if call.consequence < _INF:
@@ -167,19 +176,22 @@ class Pool:
             heappush(self._heap, (call.consequence, self._seq, call))
             self._arm(call.consequence)
 
-    def release(self, handle_minutes: float) -> None:
-        """An agent finished a call of ``handle_minutes``; serve the next one."""
-        self._advance(self.env.now)
+    def started(self, handle_minutes: float) -> None:
+        """An agent has just started ``handle_minutes`` of work."""
+        self.busy_minutes += handle_minutes
+        self.day_busy_minutes += handle_minutes
+
+    def release(self) -> None:
+        """An agent finished a call; serve the next one."""
         self.busy -= 1
         self.day_served += 1
-        self.day_busy_minutes += handle_minutes
         if self.waiting:
             self._dispatch()
         elif self.draining and self.busy == 0:
-            self.capacity = 0
+            self.set_capacity(0)
 
     def set_capacity(self, agents: int) -> None:
-        self._advance(self.env.now)
+        self._advance_staffed(self.env.now)
         self.capacity = agents
         if self.waiting:
             self._dispatch()
@@ -192,6 +204,7 @@ class Pool:
 
     def _dispatch(self) -> None:
         now = self.env.now
+        self._advance_wait(now)
         while self.busy < self.capacity and self.waiting:
             call = self._pop(now)
             if call is None:
@@ -226,7 +239,7 @@ class Pool:
         while heap and heap[0][0] <= now:
             call = heappop(heap)[2]
             if not call.done:
-                self._advance(now)
+                self._advance_wait(now)
                 call.done = True
                 self.waiting -= 1
                 self._expire(call)

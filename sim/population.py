@@ -74,6 +74,23 @@ class Population:
         #: agent and self-service cost spent on each customer since the last pruning review
         #: (accumulated only while the running policy prunes)
         self.cost_to_serve = np.zeros(cap)
+        self._views()
+        #: segment index while active, n_segments once gone: one bincount sums a segment's actives
+        self.seg_or_gone = np.full(cap, n_seg, np.int16)
+        #: active customers and their revenue per year, per segment (kept up to date, exact)
+        self.count_by_segment = np.zeros(n_seg)
+        self.revenue_by_segment = np.zeros(n_seg)
+
+    def _views(self) -> None:
+        """Memoryviews sharing the arrays' buffers: element access at Python speed.
+
+        The event loop reads and writes single customers; NumPy scalar indexing
+        costs several times more than a memoryview item. The daily vectorised
+        steps see the same memory.
+        """
+        self.alive_view = memoryview(self.alive)
+        self.satisfaction_view = memoryview(self.satisfaction)
+        self.expectation_view = memoryview(self.expectation)
 
     # -- creation -------------------------------------------------------------
     def _grow(self, need: int) -> None:
@@ -102,9 +119,13 @@ class Population:
         exit_min = np.full(new, np.nan)
         exit_min[:cap] = self.exit_min
         self.exit_min = exit_min
+        gone = np.full(new, len(self.segment_names), np.int16)
+        gone[:cap] = self.seg_or_gone
+        self.seg_or_gone = gone
         holdings = np.zeros((new, self.holdings.shape[1]), self.holdings.dtype)
         holdings[:cap] = self.holdings
         self.holdings = holdings
+        self._views()
 
     def add(self, count: int, now_min: float) -> np.ndarray:
         """Create ``count`` customers (ids n..n+count-1) and return their ids."""
@@ -138,12 +159,16 @@ class Population:
         uplift = self.scenario.response.portfolio_uplift
         sl = slice(ids[0], ids[-1] + 1)
         self.segment[sl] = seg
+        self.seg_or_gone[sl] = seg
         self.alive[sl] = True
         self.status[sl] = ALIVE
         self.join_min[sl] = now_min
         self.holdings[sl] = hold
         self.n_products[sl] = size
         self.revenue_per_year[sl] = hold @ self.revenue_per_product
+        n_seg = len(self.segment_names)
+        self.count_by_segment += np.bincount(seg, minlength=n_seg)
+        self.revenue_by_segment += np.bincount(seg, self.revenue_per_year[sl], minlength=n_seg)
         self.satisfaction[sl] = s0
         self.expectation[sl] = np.clip(e0 + uplift * (size - 1), 0.0, 1.0)
         self.patience_mean[sl] = self.seg_patience[seg]
@@ -153,28 +178,44 @@ class Population:
 
     # -- departures -------------------------------------------------------------
     def leave(self, ids: np.ndarray | int, now_min: float, cause: int) -> None:
+        ids = np.atleast_1d(ids)
+        ids = ids[self.alive[ids]]
+        seg = self.segment[ids]
+        n_seg = len(self.segment_names)
+        self.count_by_segment -= np.bincount(seg, minlength=n_seg)
+        self.revenue_by_segment -= np.bincount(seg, self.revenue_per_year[ids], minlength=n_seg)
+        self.seg_or_gone[ids] = n_seg
+        self.churn_clock[ids] = np.inf
         self.alive[ids] = False
         self.status[ids] = cause
         self.exit_min[ids] = now_min
 
+    def segment_sum(self, values: np.ndarray) -> np.ndarray:
+        """Per-segment sum of a per-customer array over active customers."""
+        n_seg = len(self.segment_names)
+        return np.bincount(self.seg_or_gone[: self.n], values[: self.n], minlength=n_seg + 1)[:n_seg]
+
     def alive_ids(self) -> np.ndarray:
         return np.flatnonzero(self.alive[: self.n])
 
-    def churn_step(self, idx: np.ndarray, days: float) -> tuple[np.ndarray, np.ndarray]:
-        """Burn the churn clocks of customers ``idx`` for ``days``.
+    def churn_step(self, days: float) -> tuple[np.ndarray, np.ndarray]:
+        """Burn every active customer's churn clock for ``days``.
 
         Returns ``(leaving, dropping)``: ids whose clock ran out and who leave,
         and multi-product ids who drop one product instead (they get a new clock).
         """
         c = self.scenario.churn
-        if not c.enabled or idx.size == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        s = self.satisfaction[idx]
-        k = self.n_products[idx]
-        hazard = c.base_per_year * np.exp(c.sensitivity * (c.reference_satisfaction - s))
-        hazard /= 1.0 + c.lock_in * (k - 1)
-        self.churn_clock[idx] -= hazard * (days / DAYS_PER_YEAR)
-        hit = idx[self.churn_clock[idx] <= 0.0]
+        n = self.n
+        if not c.enabled or n == 0:
+            empty = np.zeros(0, np.int64)
+            return empty, empty
+        # contiguous whole-array arithmetic is cheaper than gathering the active ids
+        burn = np.exp(c.sensitivity * (c.reference_satisfaction - self.satisfaction[:n]))
+        burn *= (c.base_per_year * days / DAYS_PER_YEAR) / (1.0 + c.lock_in * (self.n_products[:n] - 1))
+        clock = self.churn_clock[:n]
+        clock -= burn
+        hit = np.flatnonzero(clock <= 0.0)
+        hit = hit[self.alive[hit]]
         if hit.size == 0:
             return hit, hit
         draws = self.churn_draws[hit]
@@ -186,6 +227,7 @@ class Population:
             self._drop_one(dropping, u_drop[drop] / c.product_drop_share)
             self.churn_clock[dropping] = -np.log(self._churn(dropping, draws[drop], 0))
             self.churn_draws[dropping] += 1
+        self.churn_clock[leaving] = np.inf
         return leaving, dropping
 
     def _drop_one(self, ids: np.ndarray, u: np.ndarray) -> None:
@@ -194,18 +236,25 @@ class Population:
         pick = (cum <= (u * cum[:, -1])[:, None]).sum(axis=1)
         self.holdings[ids, pick] -= 1
         self.n_products[ids] -= 1
-        self.revenue_per_year[ids] -= self.revenue_per_product[pick]
+        lost = self.revenue_per_product[pick]
+        self.revenue_per_year[ids] -= lost
+        self.revenue_by_segment -= np.bincount(self.segment[ids], lost, minlength=len(self.segment_names))
 
     # -- daily response ---------------------------------------------------------
-    def relax(self, idx: np.ndarray, days: float) -> None:
-        """Forgetting (satisfaction toward rest) and market drift (expectations up)."""
+    def relax(self, days: float) -> None:
+        """Forgetting (satisfaction toward rest) and market drift (expectations up), everyone."""
         r = self.scenario.response
+        n = self.n
         keep = 0.5 ** (days / r.forgetting_half_life_days)
         rest = r.resting_satisfaction
-        self.satisfaction[idx] = rest + (self.satisfaction[idx] - rest) * keep
+        s = self.satisfaction[:n]
+        s -= rest
+        s *= keep
+        s += rest
         if r.market_drift_per_year:
-            e = self.expectation[idx] + r.market_drift_per_year * days / DAYS_PER_YEAR
-            self.expectation[idx] = np.clip(e, 0.0, 1.0)
+            e = self.expectation[:n]
+            e += r.market_drift_per_year * days / DAYS_PER_YEAR
+            np.clip(e, 0.0, 1.0, out=e)
 
     def prune_candidates(
         self,

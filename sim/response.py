@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .issue import Issue
 from .scenario import Scenario
 
@@ -31,7 +29,7 @@ __all__ = ["CustomerResponse"]
 class CustomerResponse:
     """Scalar, per-issue judgements (the population arrays are updated in place)."""
 
-    def __init__(self, scenario: Scenario, satisfaction: np.ndarray, expectation: np.ndarray):
+    def __init__(self, scenario: Scenario, satisfaction, expectation):
         r = scenario.response
         w, u = r.weights, r.effort_units
         self.w_res, self.w_eff, self.w_speed, self.w_prom = w.resolution, w.effort, w.speed, w.promises
@@ -46,8 +44,8 @@ class CustomerResponse:
         self.broken_penalty = r.broken_promise_penalty
         self.bind(satisfaction, expectation)
 
-    def bind(self, satisfaction: np.ndarray, expectation: np.ndarray) -> None:
-        """Point at the population's arrays (again, after they grew)."""
+    def bind(self, satisfaction, expectation) -> None:
+        """Point at the population's arrays or memoryviews (again, after they grew)."""
         self.S = satisfaction
         self.E = expectation
 
@@ -102,9 +100,9 @@ class CustomerResponse:
             q += self.w_prom
         cust = issue.cust
         S, E = self.S, self.E
-        e = float(E[cust])
+        e = E[cust]
         d = q - e
-        s = float(S[cust]) + (self.gain_up * d if d >= 0.0 else self.gain_down * d)
+        s = S[cust] + (self.gain_up * d if d >= 0.0 else self.gain_down * d)
         S[cust] = 0.0 if s < 0.0 else (1.0 if s > 1.0 else s)
         e += (self.exp_up if d > 0.0 else self.exp_down) * d
         E[cust] = 0.0 if e < 0.0 else (1.0 if e > 1.0 else e)

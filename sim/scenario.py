@@ -312,8 +312,6 @@ class Shock(Frozen):
     days: int = Field(ge=1)
     reason: Literal["usage", "incident", "life_event", "supplier_induced"]
     multiplier: NonNegative
-    #: only these products (None: all).
-    products: list[str] | None = None
 
 
 class Switch(Frozen):
@@ -606,15 +604,6 @@ def cross_reference_issues(data: Mapping[str, Any]) -> list[ScenarioIssue]:
     for i, shock in enumerate(timeline.get("shocks") or []):
         if not isinstance(shock, dict):
             continue
-        for prod in shock.get("products") or []:
-            if products and isinstance(prod, str) and prod not in products:
-                issues.append(
-                    ScenarioIssue(
-                        f"timeline.shocks[{i}].products",
-                        f"unknown product; products: {', '.join(products)}",
-                        prod,
-                    )
-                )
         if _is_number(days) and _is_number(shock.get("start_day")) and shock["start_day"] >= days:
             issues.append(
                 ScenarioIssue(

@@ -56,18 +56,17 @@ def fresh_forecast(sim: Simulation, desk: Desk, per_reason: np.ndarray) -> dict[
     """Expected first-contact phone arrivals per minute and mean handle minutes, per pool."""
     sc = sim.scenario
     pop = sim.pop
-    alive = pop.alive_ids()
-    seg = pop.segment[alive]
-    hold = pop.holdings[alive].astype(float)
+    n = pop.n
+    seg = pop.segment[:n]
+    alive = pop.alive[:n]
+    hold = pop.holdings[:n]
     n_seg = len(sc.segments)
     n_prod = hold.shape[1]
-    held = np.zeros((n_seg, n_prod))
-    holders = np.zeros((n_seg, n_prod))
-    count = np.bincount(seg, minlength=n_seg).astype(float)
-    for s in range(n_seg):
-        m = seg == s
-        held[s] = hold[m].sum(axis=0)
-        holders[s] = (hold[m] > 0).sum(axis=0)
+    count = np.bincount(seg, alive.astype(float), minlength=n_seg)
+    held = np.column_stack([np.bincount(seg, hold[:, p] * alive, minlength=n_seg) for p in range(n_prod)])
+    holders = np.column_stack(
+        [np.bincount(seg, (hold[:, p] > 0) & alive, minlength=n_seg) for p in range(n_prod)]
+    )
     h = sc.handling
     work: dict[Pool, float] = {}
     rate: dict[Pool, float] = {}
@@ -144,9 +143,10 @@ def observed_forecast(pool: Pool, window_days: int) -> tuple[float, float] | Non
 def staff(sim: Simulation, desk: Desk, per_reason: np.ndarray) -> dict[str, int]:
     """Set every pool's head count for the policy's staffing levers; returns name -> agents."""
     st = desk.policy.staffing
-    fresh = fresh_forecast(sim, desk, per_reason)
+    fresh: dict[Pool, tuple[float, float]] | None = None
     agents: dict[Pool, int] = {}
     if st.mode == "fixed":
+        fresh = fresh_forecast(sim, desk, per_reason)
         loads = np.array([fresh[p][0] * fresh[p][1] for p in desk.front])
         agents.update(_split(st.agents, loads, desk.front, st.min_agents_per_pool))
         if desk.am_pool is not None:
@@ -154,7 +154,10 @@ def staff(sim: Simulation, desk: Desk, per_reason: np.ndarray) -> dict[str, int]
     else:
         for pool in desk.pools:
             forecast = observed_forecast(pool, st.forecast_window_days) if st.forecast == "observed" else None
-            lam, aht = forecast if forecast is not None else fresh[pool]
+            if forecast is None:
+                fresh = fresh if fresh is not None else fresh_forecast(sim, desk, per_reason)
+                forecast = fresh[pool]
+            lam, aht = forecast
             if lam <= 0 or aht <= 0:
                 agents[pool] = st.min_agents_per_pool
             else:
