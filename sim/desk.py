@@ -314,7 +314,9 @@ class Desk:
             issue.waits += 1
         else:
             sim.metrics.cur[issue.seg * _NC + C_CALLBACKS] += 1
-        if call.misrouted:
+        if not sim.pop.alive_view[issue.cust]:
+            minutes = 0.0  # the customer left while waiting: nothing to do
+        elif call.misrouted:
             minutes = self.misroute_minutes + self.transfer_minutes
         else:
             work = 0.0
@@ -354,6 +356,10 @@ class Desk:
         if self.track_cost:
             sim.pop.cost_to_serve[issue.cust] += call.handle * pool.cost_per_min
         if issue.closed:
+            return
+        if not sim.pop.alive_view[issue.cust]:
+            self._log(call, "lost")
+            sim.lose(issue)
             return
         if not call.misrouted and not call.capped:
             k_pow = pool.k_pow
@@ -404,22 +410,25 @@ class Desk:
 
     # -- promises and abandonment ---------------------------------------------------------
     def _promise(self, issue: Issue, pool: Pool) -> None:
+        """Promise a call-back. Under departmental routing the department of the first
+        unanswered part owns it; a kept promise queues call-back work there."""
         sim = self.sim
         now = sim.env.now
         issue.promises += 1
         sim.metrics.cur[issue.seg * _NC + C_PROMISES] += 1
         deadline = now + self.deadline_min
-        if next(sim.u_promise) < pool.keep_rate:
-            if pool is self.am_pool or pool is self.general:
-                parts, dept = list(issue.pending), -1
-            else:
-                dept = self.front.index(pool)
-                parts = [p for p in issue.pending if self.dept_of[p] == dept]
-            call = Call(issue, pool, CALLBACK, self.callback_level, now, parts, False, [dept], 0)
+        if pool is self.am_pool or pool is self.general:
+            owner, parts, dept = pool, list(issue.pending), -1
+        else:
+            dept = self.dept_of[issue.pending[0]]
+            owner = self.front[dept]
+            parts = [p for p in issue.pending if self.dept_of[p] == dept]
+        if next(sim.u_promise) < owner.keep_rate:
+            call = Call(issue, owner, CALLBACK, self.callback_level, now, parts, False, [dept], 0)
             call.reason = issue.reason
             call.expire = call.consequence = deadline
-            if not pool.offer(call):
-                pool.enqueue(call)
+            if not owner.offer(call):
+                owner.enqueue(call)
         else:  # forgotten: nobody will call; the customer notices at the deadline
             sim.env.timeout(self.deadline_min, issue).callbacks.append(sim.promise_broken_event)
 

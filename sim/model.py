@@ -121,7 +121,8 @@ class Simulation:
         c = scenario.churn
         self.exit_p = c.exit_after_unresolved if c.enabled else 0.0
 
-        self.policy_name = policy
+        self.policy = policy  # the policy the run starts with
+        self.policy_name = policy  # the policy running now (switches change it)
         self.desk = Desk(self, policy)
         self.all_pools = list(self.desk.pools)
         self._switches = {sw.day: sw.policy for sw in scenario.timeline.switches}
@@ -137,6 +138,7 @@ class Simulation:
         self._per_reason = np.ones(4)
         self.initial_by_segment: list[float] = []
         self._feed_cb = self._feed
+        self._scripted: list[tuple[float, int, tuple[int, int, bool]]] = []
 
     # -- draws ------------------------------------------------------------------------
     def delay(self, mean_min: float) -> float:
@@ -144,6 +146,46 @@ class Simulation:
         if mean_min <= 0.0:
             return 0.0
         return mean_min if self.fixed_delays else mean_min * next(self._e_delay)
+
+    # -- scripted demand ---------------------------------------------------------------
+    def add_issue(
+        self, at_min: float, customer: int, reason: str, product: str | None = None, urgent: bool = False
+    ) -> None:
+        """Schedule one issue by hand (before :meth:`run`), on top of the random demand.
+
+        ``reason`` is a generated reason (usage, incident, life_event,
+        supplier_induced); ``product`` names the product it concerns (None for a
+        life event, which touches every product the customer holds). Useful for
+        traces and for scripted what-ifs such as a mailing that triggers calls.
+        """
+        from .units import GENERATED_REASONS
+
+        if reason not in GENERATED_REASONS:
+            raise ValueError(f"reason must be one of {', '.join(GENERATED_REASONS)}, got {reason!r}")
+        if reason == "life_event" and product is not None:
+            raise ValueError("a life event touches every product: leave product=None")
+        products = list(self.scenario.products)
+        if reason != "life_event" and product not in products:
+            raise ValueError(f"product must be one of {', '.join(products)}, got {product!r}")
+        if not 0 <= at_min < self.days * MINUTES_PER_DAY:
+            raise ValueError(f"at_min must be within the horizon, got {at_min}")
+        code = (GENERATED_REASONS.index(reason), -1 if product is None else products.index(product), urgent)
+        self._scripted.append((at_min, customer, code))
+
+    def _scripted_due(self, event: simpy.Event) -> None:
+        customer, (reason, product, urgent) = event._value
+        pop = self.pop
+        if customer >= pop.n or not pop.alive_view[customer]:
+            return
+        if product >= 0 and pop.holdings[customer, product] == 0:
+            raise ValueError(f"customer {customer} does not hold product {product} (scripted issue)")
+        seg = int(pop.segment[customer])
+        pending = [product] if product >= 0 else np.flatnonzero(pop.holdings[customer]).tolist()
+        self._issue_seq += 1
+        issue = Issue(self._issue_seq, customer, seg, reason, self.env.now, pending, urgent)
+        self.open_issues += 1
+        self.metrics.cur[seg * _NC + C_ISSUES] += 1
+        self.desk.first_contact(issue)
 
     # -- issue lifecycle (called by the desk) ---------------------------------------------
     def resolve(self, issue: Issue, first_contact: bool) -> None:
@@ -239,6 +281,7 @@ class Simulation:
                 issue.seg,
                 issue.id,
                 reason,
+                issue.urgent,
                 channel,
                 pool,
                 arrival,
@@ -377,7 +420,7 @@ class Simulation:
 
     def _switch(self, policy: str) -> None:
         self.desk.drain()
-        self.policy_name = policy
+        self.policy_name = policy  # the policy running now (switches change it)
         self.desk = Desk(self, policy)
         self.all_pools.extend(self.desk.pools)
 
@@ -443,6 +486,8 @@ class Simulation:
         self.demand.add_customers(ids)
         self.initial_by_segment = np.bincount(self.pop.segment[ids], minlength=len(sc.segments)).tolist()
         self._tick()
+        for at_min, customer, code in self._scripted:
+            self.env.timeout(at_min, (customer, code)).callbacks.append(self._scripted_due)
         self.env.run(until=self.days * MINUTES_PER_DAY)
         self._close_day(self.days - 1)
         return self._result()
@@ -471,6 +516,7 @@ class Simulation:
                 "status": [_STATUS[int(x)] for x in pop.status[:n]],
                 "satisfaction": pop.satisfaction[:n],
                 "expectation": pop.expectation[:n],
+                **{f"holds_{name}": pop.holdings[:n, j] for j, name in enumerate(sc.products)},
             }
         )
         contacts = None
@@ -481,7 +527,7 @@ class Simulation:
         target_min = sc.channels.phone.service_level_seconds / 60.0
         return Result(
             scenario=sc.name,
-            policy=self.desk.policy_name if not sc.timeline.switches else m.policy_by_day[0],
+            policy=self.policy,
             seed=self.seed if isinstance(self.seed, (int, np.integer)) else repr(self.seed),
             summary=summary,
             by_segment=by_segment(m, start, end, seg_names, self.prices, self.initial_by_segment),
@@ -489,12 +535,13 @@ class Simulation:
             customers=customers,
             costs=cost_breakdown(m, start, end, self.prices),
             contacts=contacts,
+            open_issues=self.open_issues,
             notes=notes,
             provenance={
                 "package_version": _version(),
                 "scenario_hash": sc.content_hash(),
                 "scenario": sc.name,
-                "policy": m.policy_by_day[0],
+                "policy": self.policy,
                 "seed": self.seed if isinstance(self.seed, (int, np.integer)) else repr(self.seed),
                 "staffing": self.staffing_log,
             },

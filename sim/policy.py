@@ -95,7 +95,7 @@ class Intervention(Frozen):
     reduction: Probability = 0.5
     start_day: Day = 0
     ramp_days: int = Field(default=180, ge=0)
-    cost_per_customer_year: NonNegative = 1.0
+    cost_per_customer_year: NonNegative = 0.5
 
 
 class Policy(Frozen):
@@ -145,10 +145,10 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 _EFFICIENCY: dict[str, Any] = {
     "description": "Efficiency-driven: answer fast, short scripted calls, departments, minimal staff.",
     "routing": "departmental",
-    "misroute_p": 0.15,
+    "misroute_p": 0.1,
     "transfer_resolution_loss": 0.15,
-    "handle_cap_minutes": 6.0,
-    "knowledge": 0.75,
+    "handle_cap_minutes": 8.0,
+    "knowledge": 0.9,
     "bypass": False,
     "staffing": {"mode": "erlang_c", "target_service_level": 0.8, "target_seconds": 20.0},
     "promises": {"offer_p": 0.6, "keep_rate": 0.7, "deadline_hours": 24.0, "callback_priority": "low"},
@@ -165,12 +165,12 @@ _EFFECTIVENESS: dict[str, Any] = {
     "misroute_p": 0.0,
     "transfer_resolution_loss": 0.0,
     "handle_cap_minutes": None,
-    "knowledge": 0.9,
+    "knowledge": 0.92,
     "bypass": True,
     "staffing": {
         "mode": "erlang_c",
         "target_service_level": 0.8,
-        "target_seconds": 60.0,
+        "target_seconds": 120.0,
         "training_cost_per_agent_year": 2500.0,
     },
     "promises": {"offer_p": 0.9, "keep_rate": 0.95, "deadline_hours": 24.0, "callback_priority": "high"},
@@ -182,7 +182,7 @@ _EFFECTIVENESS: dict[str, Any] = {
             "reduction": 0.5,
             "start_day": 0,
             "ramp_days": 180,
-            "cost_per_customer_year": 1.0,
+            "cost_per_customer_year": 0.5,
         }
     ],
 }

@@ -15,6 +15,7 @@ CONTACT_COLUMNS = (
     "segment",
     "issue",
     "reason",
+    "urgent",
     "channel",
     "pool",
     "arrival",
@@ -49,6 +50,8 @@ class Result:
     customers: pd.DataFrame
     costs: dict[str, float]
     contacts: pd.DataFrame | None = None
+    #: issues still open when the run ended (arisen, neither resolved nor given up)
+    open_issues: int = 0
     notes: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
 

@@ -296,7 +296,7 @@ class Churn(Frozen):
 class Economics(Frozen):
     currency: str = "EUR"
     agent_cost_per_hour: NonNegative = 30.0
-    account_manager_cost_per_hour: NonNegative = 55.0
+    account_manager_cost_per_hour: NonNegative = 45.0
     #: share of revenue left after the cost of goods; profit = margin - costs.
     gross_margin: Probability = 0.3
     #: what keeping one customer costs; acquisition costs a multiple of it.

@@ -224,6 +224,8 @@ def timeseries(m: Metrics, segment_names: Sequence[str], warmup_days: int, targe
             "service_level": col["answered_within_target"] / col["offered"],
             "asa_seconds": 60.0 * col["wait_minutes_answered"] / col["answered"],
             "issues": col["issues"],
+            "issues_resolved": col["issues_resolved"],
+            "issues_given_up": col["issues_given_up"],
             "fcr": col["issues_fcr"] / col["issues"],
             "promises_made": col["promises_made"],
             "promises_broken": col["promises_broken"],
