@@ -162,6 +162,16 @@ class Desk:
         self.redial_delay = r.redial_delay_minutes
         self.max_attempts = r.max_attempts if r.max_attempts is not None else 1 << 60
         self.target_min = sc.channels.phone.service_level_seconds / 60.0
+        # the hot path's shared state, looked up once
+        self.cur = sim.metrics.cur
+        self.log_on = sim.log is not None
+        self.u_self = sim.u_self_service
+        self.u_route = sim.u_route
+        self.u_resolve = sim.u_resolve
+        self.u_promise = sim.u_promise
+        self.u_decide = sim.u_decide
+        self.e_patience = sim.e_patience
+        self.work_factor = sim.work_factor
         self.seg_patience = [
             np.inf if s.patience_minutes is None else s.patience_minutes for s in sc.segments.values()
         ]
@@ -169,7 +179,7 @@ class Desk:
     # -- contacts ---------------------------------------------------------------------
     def first_contact(self, issue: Issue) -> None:
         """A new issue: self-service first if the policy pushes it there, else the phone."""
-        if self.pushed[issue.reason] and next(self.sim.u_self_service) < self.adoption:
+        if self.pushed[issue.reason] and next(self.u_self) < self.adoption:
             self._self_service(issue)
         else:
             self._dial(issue, issue.reason)
@@ -179,7 +189,7 @@ class Desk:
         now = sim.env.now
         issue.contacts += 1
         issue.sessions += 1
-        cur = sim.metrics.cur
+        cur = self.cur
         base = issue.seg * _NC
         cur[base + issue.reason] += 1
         cur[base + C_SELF_SERVICE] += 1
@@ -191,7 +201,7 @@ class Desk:
                 p *= self.ss_share[part]
         else:
             p = self.ineligible_success ** len(issue.pending)
-        resolved = next(sim.u_self_service) < p
+        resolved = next(self.u_self) < p
         if sim.log is not None:
             sim.log_contact(
                 issue,
@@ -216,7 +226,7 @@ class Desk:
         """The customer calls again (repeat, redial or chase), if still open and a customer."""
         if issue.closed:
             return
-        if not self.sim.pop.alive_view[issue.cust]:
+        if not self.sim.alive_view[issue.cust]:
             self.sim.lose(issue)
             return
         self._dial(issue, reason)
@@ -224,7 +234,7 @@ class Desk:
     def _dial(self, issue: Issue, reason: int) -> None:
         issue.contacts += 1
         issue.calls += 1
-        cur = self.sim.metrics.cur
+        cur = self.cur
         base = issue.seg * _NC
         cur[base + reason] += 1
         cur[base + C_CALLS] += 1
@@ -242,20 +252,25 @@ class Desk:
         contact has not visited yet; None when there is none.
         """
         dept_of = self.dept_of
-        for p in issue.pending:
-            dept = dept_of[p]
-            if dept not in visited:
-                break
+        pending = issue.pending
+        if len(pending) == 1:  # the common case: one product, one department
+            dept = dept_of[pending[0]]
+            if dept in visited:
+                return None
         else:
-            return None
-        if not visited and self.misroute_p > 0.0 and not (issue.urgent and self.urgent_level is not None):
-            sim = self.sim
-            if next(sim.u_route) < self.misroute_p:
-                mine = {dept_of[p] for p in issue.pending}
-                wrong = [d for d in range(len(self.front)) if d not in mine]
-                if wrong:
-                    d = wrong[int(next(sim.u_route) * len(wrong))]
-                    return self.front[d], [], True, d
+            for p in pending:
+                dept = dept_of[p]
+                if dept not in visited:
+                    break
+            else:
+                return None
+        bypassed = issue.urgent and self.urgent_level is not None
+        if not visited and self.misroute_p > 0.0 and not bypassed and next(self.u_route) < self.misroute_p:
+            mine = {dept_of[p] for p in issue.pending}
+            wrong = [d for d in range(len(self.front)) if d not in mine]
+            if wrong:
+                d = wrong[int(next(self.u_route) * len(wrong))]
+                return self.front[d], [], True, d
         parts = [p for p in issue.pending if dept_of[p] == dept]
         return self.front[dept], parts, False, dept
 
@@ -276,15 +291,15 @@ class Desk:
         level = self.urgent_level if (issue.urgent and self.urgent_level is not None) else self.seg_level[seg]
         call = Call(issue, pool, INBOUND, level, now, parts, misrouted, visited, transfers)
         call.reason = reason
-        if self.transfer_minutes and self.seg_pool[seg] is None:
+        if not misrouted and len(issue.pending) > len(parts) and self.transfer_minutes:
             call.more = self._more_departments(call)
-        sim.metrics.cur[seg * _NC + C_OFFERED] += 1
+        self.cur[seg * _NC + C_OFFERED] += 1
         if pool.offer(call):
             return
         patience = self.seg_patience[seg]
         if patience < _INF:
-            call.expire = now + patience * next(sim.e_patience)
-            if issue.contacts < self.max_attempts and next(sim.u_decide) < self.redial_p:
+            call.expire = now + patience * next(self.e_patience)
+            if issue.contacts < self.max_attempts and next(self.u_decide) < self.redial_p:
                 call.redial = True
                 call.consequence = call.expire + sim.delay(self.redial_delay)
             else:
@@ -302,7 +317,7 @@ class Desk:
         issue = call.issue
         if call.kind == INBOUND:
             wait = now - call.arrival
-            cur = sim.metrics.cur
+            cur = self.cur
             base = issue.seg * _NC
             cur[base + C_ANSWERED] += 1
             if wait > 0.0:
@@ -313,8 +328,8 @@ class Desk:
             issue.wait_minutes += wait
             issue.waits += 1
         else:
-            sim.metrics.cur[issue.seg * _NC + C_CALLBACKS] += 1
-        if not sim.pop.alive_view[issue.cust]:
+            self.cur[issue.seg * _NC + C_CALLBACKS] += 1
+        if not sim.alive_view[issue.cust]:
             minutes = 0.0  # the customer left while waiting: nothing to do
         elif call.misrouted:
             minutes = self.misroute_minutes + self.transfer_minutes
@@ -322,7 +337,7 @@ class Desk:
             work = 0.0
             mean = self.mean_work[issue.reason]
             for p in call.parts:
-                work += mean[p] * next(sim.work_factor)
+                work += mean[p] * next(self.work_factor)
             minutes = work * (1.0 + self.anger * (issue.calls - 1))
             cap = call.pool.cap
             if cap is not None and minutes > cap:
@@ -351,14 +366,15 @@ class Desk:
         sim = self.sim
         issue = call.issue
         base = issue.seg * _NC
-        cur = sim.metrics.cur
+        cur = self.cur
         cur[base + (C_HANDLE_AM if pool.account_managers else C_HANDLE_FRONT)] += call.handle
         if self.track_cost:
             sim.pop.cost_to_serve[issue.cust] += call.handle * pool.cost_per_min
         if issue.closed:
             return
-        if not sim.pop.alive_view[issue.cust]:
-            self._log(call, "lost")
+        if not sim.alive_view[issue.cust]:
+            if self.log_on:
+                self._log(call, "lost")
             sim.lose(issue)
             return
         if not call.misrouted and not call.capped:
@@ -366,16 +382,18 @@ class Desk:
             keep = self.keep_loss**call.transfers if call.transfers else 1.0
             pending = issue.pending
             for p in call.parts:
-                if next(sim.u_resolve) < k_pow[p] * keep:
+                if next(self.u_resolve) < k_pow[p] * keep:
                     pending.remove(p)
         if not issue.pending:
-            self._log(call, "resolved")
+            if self.log_on:
+                self._log(call, "resolved")
             first = issue.contacts == 1 and issue.promises == 0 and call.kind == INBOUND
             sim.resolve(issue, first_contact=first)
             return
         route = self._route(issue, call.visited) if self.seg_pool[issue.seg] is None else None
         if route is not None:
-            self._log(call, "transferred")
+            if self.log_on:
+                self._log(call, "transferred")
             issue.transfers += 1
             cur[base + C_TRANSFERS] += 1
             pool, parts, misrouted, dept = route
@@ -383,11 +401,13 @@ class Desk:
             self._leg(issue, call.visited, call.transfers + 1, pool, parts, misrouted, call.reason)
             return
         promise_p = 1.0 if pool.account_managers else self.offer_p
-        if promise_p > 0.0 and next(sim.u_promise) < promise_p:
-            self._log(call, "promised")
+        if promise_p > 0.0 and next(self.u_promise) < promise_p:
+            if self.log_on:
+                self._log(call, "promised")
             self._promise(issue, pool)
         else:
-            self._log(call, "unresolved")
+            if self.log_on:
+                self._log(call, "unresolved")
             sim.retry(issue, R_REPEAT, sim.repeat_delay_min, random_delay=True)
 
     def _log(self, call: Call, outcome: str) -> None:
@@ -415,7 +435,7 @@ class Desk:
         sim = self.sim
         now = sim.env.now
         issue.promises += 1
-        sim.metrics.cur[issue.seg * _NC + C_PROMISES] += 1
+        self.cur[issue.seg * _NC + C_PROMISES] += 1
         deadline = now + self.deadline_min
         if pool is self.am_pool or pool is self.general:
             owner, parts, dept = pool, list(issue.pending), -1
@@ -423,7 +443,7 @@ class Desk:
             dept = self.dept_of[issue.pending[0]]
             owner = self.front[dept]
             parts = [p for p in issue.pending if self.dept_of[p] == dept]
-        if next(sim.u_promise) < owner.keep_rate:
+        if next(self.u_promise) < owner.keep_rate:
             call = Call(issue, owner, CALLBACK, self.callback_level, now, parts, False, [dept], 0)
             call.reason = issue.reason
             call.expire = call.consequence = deadline

@@ -107,7 +107,9 @@ class Metrics:
         self.daily = np.zeros((days, len(DAILY_FIELDS)))
         self.segment_daily = np.zeros((days, n_segments, len(SEGMENT_DAILY_FIELDS)))
         self.policy_by_day: list[str] = [""] * days
-        self.cur: list[float] = [0.0] * (n_segments * N_COUNTERS)
+        self._zeros = [0.0] * (n_segments * N_COUNTERS)
+        #: the current day's counters; its identity never changes (flush zeroes it in place)
+        self.cur: list[float] = list(self._zeros)
         self.day = 0
 
     def add_at(self, t_min: float, index: int, value: float = 1.0) -> None:
@@ -123,7 +125,8 @@ class Metrics:
         """Close the current day: move the hot list into the day's row."""
         if self.day < self.days:
             self.counts[self.day] += np.asarray(self.cur).reshape(self.n_segments, N_COUNTERS)
-        self.cur = [0.0] * (self.n_segments * N_COUNTERS)
+        # zero in place: the event loop holds on to this very list
+        self.cur[:] = self._zeros
         self.day += 1
 
     def set_daily(self, day: int, field: str, value: float) -> None:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from .checks import day_zero_warnings
 from .demand import Demand, reason_multipliers
 from .desk import Desk
 from .economics import Prices
@@ -89,6 +90,9 @@ class Simulation:
         self.demand = Demand(scenario, self.pop, self.streams)
         self.days = scenario.horizon.days
         self.metrics = Metrics(self.days, len(scenario.segments))
+        self.cur = self.metrics.cur  # the hot list (stable identity)
+        self._day_start = 0.0  # minute at which the current day began
+        self.alive_view = self.pop.alive_view
         self.response = CustomerResponse(scenario, self.pop.satisfaction_view, self.pop.expectation_view)
         self.prices = Prices.of(scenario)
         self.log: list[tuple] | None = [] if record_contacts else None
@@ -138,6 +142,8 @@ class Simulation:
         self._per_reason = np.ones(4)
         self.initial_by_segment: list[float] = []
         self._feed_cb = self._feed
+        self._prepared = False
+        self.warnings: list[str] = []
         self._scripted: list[tuple[float, int, tuple[int, int, bool]]] = []
 
     # -- draws ------------------------------------------------------------------------
@@ -184,24 +190,34 @@ class Simulation:
         self._issue_seq += 1
         issue = Issue(self._issue_seq, customer, seg, reason, self.env.now, pending, urgent)
         self.open_issues += 1
-        self.metrics.cur[seg * _NC + C_ISSUES] += 1
+        self.cur[seg * _NC + C_ISSUES] += 1
         self.desk.first_contact(issue)
 
     # -- issue lifecycle (called by the desk) ---------------------------------------------
     def resolve(self, issue: Issue, first_contact: bool) -> None:
+        """The issue is answered: count it, and let the customer judge it (one call: hot path)."""
         issue.closed = True
         issue.resolved = True
+        self.open_issues -= 1
+        cur = self.cur
         base = issue.seg * _NC
-        self.metrics.cur[base + C_RESOLVED] += 1
+        cur[base + C_RESOLVED] += 1
         if first_contact:
-            self.metrics.add_at(issue.created, base + C_FCR)
-        self._judge(issue, True)
+            if issue.created >= self._day_start:
+                cur[base + C_FCR] += 1
+            else:
+                self.metrics.add_at(issue.created, base + C_FCR)
+        if self.alive_view[issue.cust]:
+            q, effort = self.response.judge_issue(issue, True)
+            cur[base + C_JUDGED] += 1
+            cur[base + C_EFFORT] += effort
+            cur[base + C_EXPERIENCE] += q
 
     def give_up(self, issue: Issue) -> None:
         if issue.closed:
             return
         issue.closed = True
-        self.metrics.cur[issue.seg * _NC + C_GIVEN_UP] += 1
+        self.cur[issue.seg * _NC + C_GIVEN_UP] += 1
         self._judge(issue, False)
 
     def lose(self, issue: Issue) -> None:
@@ -209,7 +225,7 @@ class Simulation:
         if issue.closed:
             return
         issue.closed = True
-        self.metrics.cur[issue.seg * _NC + C_GIVEN_UP] += 1
+        self.cur[issue.seg * _NC + C_GIVEN_UP] += 1
         self.open_issues -= 1
 
     def _judge(self, issue: Issue, resolved: bool) -> None:
@@ -219,7 +235,7 @@ class Simulation:
         if not pop.alive_view[cust]:
             return
         q, effort = self.response.judge_issue(issue, resolved)
-        cur = self.metrics.cur
+        cur = self.cur
         base = issue.seg * _NC
         cur[base + C_JUDGED] += 1
         cur[base + C_EFFORT] += effort
@@ -252,7 +268,7 @@ class Simulation:
         if issue.closed:
             return
         issue.broken += 1
-        self.metrics.cur[issue.seg * _NC + C_BROKEN] += 1
+        self.cur[issue.seg * _NC + C_BROKEN] += 1
         if self.pop.alive[issue.cust]:
             self.response.promise_broken(issue.cust)
         if issue.contacts >= self.max_attempts:
@@ -296,6 +312,11 @@ class Simulation:
         )
 
     # -- population ---------------------------------------------------------------------
+    def _bind_views(self) -> None:
+        """Re-point the event loop at the population's arrays (they move when it grows)."""
+        self.alive_view = self.pop.alive_view
+        self.response.bind(self.pop.satisfaction_view, self.pop.expectation_view)
+
     def _depart(self, ids: np.ndarray, cause: int) -> None:
         if ids.size == 0:
             return
@@ -316,11 +337,11 @@ class Simulation:
         if count <= 0:
             return
         ids = self.pop.add(count, self.env.now)
-        self.response.bind(self.pop.satisfaction_view, self.pop.expectation_view)
+        self._bind_views()
         self.demand.add_customers(ids)
         for seg, n in enumerate(np.bincount(self.pop.segment[ids], minlength=self.metrics.n_segments)):
             if n:
-                self.metrics.cur[seg * _NC + C_ACQUIRED] += float(n)
+                self.cur[seg * _NC + C_ACQUIRED] += float(n)
 
     def _population_step(self, day: int) -> None:
         sc = self.scenario
@@ -356,6 +377,7 @@ class Simulation:
     # -- the day ------------------------------------------------------------------------
     def _tick(self, _event: simpy.Event | None = None) -> None:
         day = int(round(self.env.now / MINUTES_PER_DAY))
+        self._day_start = day * MINUTES_PER_DAY
         if day > 0:
             self._close_day(day - 1)
             self._population_step(day)
@@ -389,7 +411,7 @@ class Simulation:
         now = self.env.now
         n = len(times)
         alive = self.pop.alive_view
-        cur = self.metrics.cur
+        cur = self.cur
         first_contact = self.desk.first_contact
         holdings = self.pop.holdings
         while True:
@@ -479,12 +501,21 @@ class Simulation:
         m.set_daily(day, "cost_interventions", iv_cost * customers / DAYS_PER_YEAR)
 
     # -- running ------------------------------------------------------------------------
-    def run(self) -> Result:
+    def prepare(self) -> list[str]:
+        """Build day 0 (the initial customers) and return the preflight warnings. Idempotent."""
+        if self._prepared:
+            return list(self.warnings)
         sc = self.scenario
         ids = self.pop.add(sc.population.initial_customers, 0.0)
-        self.response.bind(self.pop.satisfaction_view, self.pop.expectation_view)
+        self._bind_views()
         self.demand.add_customers(ids)
         self.initial_by_segment = np.bincount(self.pop.segment[ids], minlength=len(sc.segments)).tolist()
+        self.warnings = day_zero_warnings(self)
+        self._prepared = True
+        return list(self.warnings)
+
+    def run(self) -> Result:
+        self.prepare()
         self._tick()
         for at_min, customer, code in self._scripted:
             self.env.timeout(at_min, (customer, code)).callbacks.append(self._scripted_due)
@@ -498,7 +529,7 @@ class Simulation:
         start, end = sc.horizon.warmup_days, sc.horizon.days
         seg_names = list(sc.segments)
         summary = summarise(m, start, end, range(len(seg_names)), self.prices, self.initial_by_segment)
-        notes = [
+        notes = [f"warning: {w}" for w in self.warnings] + [
             f"{k} is NaN: {_NAN_REASONS.get(k, 'its denominator is zero in the window')}"
             for k, v in summary.items()
             if isinstance(v, float) and math.isnan(v)
@@ -544,6 +575,7 @@ class Simulation:
                 "policy": self.policy,
                 "seed": self.seed if isinstance(self.seed, (int, np.integer)) else repr(self.seed),
                 "staffing": self.staffing_log,
+                "warnings": list(self.warnings),
             },
         )
 

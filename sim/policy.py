@@ -9,9 +9,9 @@ can change any lever of a preset or define its own policy on top of a ``base``.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from .fields import Day, Frozen, NonNegative, Positive, Probability
 
@@ -31,105 +31,156 @@ __all__ = [
 class Staffing(Frozen):
     """How many agents each pool gets."""
 
-    mode: Literal["fixed", "erlang_c"] = "erlang_c"
-    #: fixed mode: front-line agents in total, split over the pools by forecast load.
-    agents: int = Field(default=10, ge=1)
-    #: fixed mode: agents in the account-manager pool (if any segment has one).
-    account_managers: int = Field(default=2, ge=1)
-    #: erlang_c mode: each pool gets the fewest agents whose Erlang C service
-    #: level (answered within target_seconds) reaches target_service_level.
-    target_service_level: Probability = 0.8
-    target_seconds: Positive = 20.0
-    #: "fresh": first contacts expected from the customer base (ignores repeats,
-    #: chases and transfers); "observed": the pool's measured arrivals and handle
-    #: time over the last forecast_window_days, as a workforce planner would.
-    forecast: Literal["fresh", "observed"] = "observed"
-    review_days: int = Field(default=7, ge=1)
-    forecast_window_days: int = Field(default=28, ge=1)
-    min_agents_per_pool: int = Field(default=1, ge=1)
-    #: None: the scenario's economics.agent_cost_per_hour.
-    agent_cost_per_hour: NonNegative | None = None
-    training_cost_per_agent_year: NonNegative = 0.0
+    mode: Literal["fixed", "erlang_c"] = Field(
+        default="erlang_c",
+        description="fixed: a set head count; erlang_c: each pool gets the fewest agents whose Erlang C "
+        "service level reaches the target, revisited every review_days.",
+    )
+    agents: int = Field(
+        default=10,
+        ge=1,
+        description="fixed mode: front-line agents in total, split over the pools by forecast load.",
+    )
+    account_managers: int = Field(
+        default=2,
+        ge=1,
+        description="fixed mode: agents in the account-manager pool (if any segment has one).",
+    )
+    target_service_level: Probability = Field(
+        default=0.8, description="erlang_c mode: share of calls to answer within target_seconds."
+    )
+    target_seconds: Positive = Field(
+        default=20.0, description="erlang_c mode: the answer-time target, seconds."
+    )
+    forecast: Literal["fresh", "observed"] = Field(
+        default="observed",
+        description="fresh: first contacts expected from the customer base (ignores repeats, chases, "
+        "transfers, call-backs); observed: each pool's measured arrivals and handle time over "
+        "forecast_window_days.",
+    )
+    review_days: int = Field(default=7, ge=1, description="Days between staffing reviews.")
+    forecast_window_days: int = Field(
+        default=28, ge=1, description="Days of history an observed forecast uses."
+    )
+    min_agents_per_pool: int = Field(default=1, ge=1, description="No pool is staffed below this.")
+    agent_cost_per_hour: NonNegative | None = Field(
+        default=None, description="Cost of a front-line agent-hour; null: the scenario's economics value."
+    )
+    training_cost_per_agent_year: NonNegative = Field(
+        default=0.0,
+        description="Yearly training cost per staffed front-line agent (trained agents cost more).",
+    )
 
 
 class Promises(Frozen):
     """Call-back promises made when a call ends unresolved."""
 
-    offer_p: Probability = 0.5
-    keep_rate: Probability = 0.85
-    deadline_hours: Positive = 24.0
-    #: "low": call-back work waits behind all inbound calls; "high": ahead of them.
-    callback_priority: Literal["low", "high"] = "low"
+    offer_p: Probability = Field(
+        default=0.5,
+        description="Chance an unresolved call ends with a call-back promise (account managers: always).",
+    )
+    keep_rate: Probability = Field(
+        default=0.85, description="Share of promises put on the call-back list (the rest are forgotten)."
+    )
+    deadline_hours: Positive = Field(
+        default=24.0, description="A call-back not started within this many hours is a broken promise."
+    )
+    callback_priority: Literal["low", "high"] = Field(
+        default="low", description="low: call-back work waits behind all inbound calls; high: ahead of them."
+    )
 
 
 class SelfServicePolicy(Frozen):
     """Which new issues are pushed to the web/app first."""
 
-    push: Literal["all", "eligible", "none"] = "eligible"
+    push: Literal["all", "eligible", "none"] = Field(
+        default="eligible",
+        description="all: every new issue; eligible: reasons self-service can resolve; none.",
+    )
 
 
 class AccountManagers(Frozen):
-    """A small dedicated pool for chosen segments: priority, no cap, kept promises."""
+    """A small dedicated pool for chosen segments: all their products, no cap, kept promises."""
 
-    segments: list[str] = Field(default_factory=list)
-    knowledge: Probability = 0.95
-    keep_rate: Probability = 0.98
+    segments: list[str] = Field(default_factory=list, description="Segments served by account managers.")
+    knowledge: Probability = Field(default=0.95, description="Resolution chance of a complexity-1 part.")
+    keep_rate: Probability = Field(default=0.98, description="Share of account managers' promises kept.")
 
 
 class Pruning(Frozen):
     """Letting go of customers whose cost to serve exceeds their margin."""
 
-    enabled: bool = False
-    review_days: int = Field(default=90, ge=1)
-    min_tenure_days: int = Field(default=180, ge=0)
-    #: prune when cost to serve over the review period > ratio x margin earned in it.
-    cost_to_margin_ratio: Positive = 1.0
+    enabled: bool = Field(default=False, description="Whether the supplier prunes customers.")
+    review_days: int = Field(default=90, ge=1, description="Days between pruning reviews.")
+    min_tenure_days: int = Field(
+        default=180, ge=0, description="Customers younger than this are never pruned."
+    )
+    cost_to_margin_ratio: Positive = Field(
+        default=1.0,
+        description="Prune when the cost to serve in the review period > ratio x the margin earned in it.",
+    )
 
 
 class Intervention(Frozen):
     """A programme that removes demand of one reason at a yearly cost."""
 
-    name: str = "failure_demand_programme"
-    reason: Literal["usage", "incident", "life_event", "supplier_induced"] = "supplier_induced"
-    #: share of the reason's demand removed once fully ramped up (1 - floor).
-    reduction: Probability = 0.5
-    start_day: Day = 0
-    ramp_days: int = Field(default=180, ge=0)
-    cost_per_customer_year: NonNegative = 0.5
+    name: str = Field(default="failure_demand_programme", description="Label in reports.")
+    reason: Literal["usage", "incident", "life_event", "supplier_induced"] = Field(
+        default="supplier_induced", description="The reason whose demand it removes."
+    )
+    reduction: Probability = Field(
+        default=0.5, description="Share of the reason's demand removed once fully ramped up (1 - floor)."
+    )
+    start_day: Day = Field(default=0, description="Day the programme starts.")
+    ramp_days: int = Field(default=180, ge=0, description="Days from start to full effect (linear ramp).")
+    cost_per_customer_year: NonNegative = Field(
+        default=0.5, description="Cost per active customer per year while it runs."
+    )
 
 
 class Policy(Frozen):
     """All levers of one service policy. Defaults are a neutral middle ground."""
 
-    base: str | None = None
-    description: str = ""
-    routing: Literal["departmental", "case_owner"] = "departmental"
-    account_managers: AccountManagers = AccountManagers()
-    #: departmental routing: share of calls that reach the wrong department first.
-    misroute_p: Probability = 0.1
-    #: resolution probability lost per transfer (information lost in hand-offs).
-    transfer_resolution_loss: Probability = 0.1
-    #: None = no cap. A call reaching the cap ends unresolved.
-    handle_cap_minutes: Positive | None = None
-    #: probability a front-line agent can resolve a part of complexity 1
-    #: (a part of complexity k is resolved with knowledge**k).
-    knowledge: Probability = 0.8
-    #: segment -> priority level 0..9 in the queues (higher is served first).
-    priority: dict[str, int] = Field(default_factory=dict)
-    #: urgent issues jump every queue and go straight to the right pool.
-    bypass: bool = False
-    staffing: Staffing = Staffing()
-    promises: Promises = Promises()
-    self_service: SelfServicePolicy = SelfServicePolicy()
-    pruning: Pruning = Pruning()
-    interventions: list[Intervention] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _priority_levels(self) -> Policy:
-        bad = {k: v for k, v in self.priority.items() if not 0 <= v <= 9}
-        if bad:
-            raise ValueError(f"priority levels must be integers in 0..9, got {bad}")
-        return self
+    base: str | None = Field(
+        default=None,
+        description="A preset or another policy of the file this one starts from (null: defaults).",
+    )
+    description: str = Field(default="", description="One line saying what the policy is.")
+    routing: Literal["departmental", "case_owner"] = Field(
+        default="departmental",
+        description="departmental: a pool per department, transfers between them; case_owner: one pool, one "
+        "contact handles every product.",
+    )
+    account_managers: AccountManagers = Field(
+        default=AccountManagers(), description="Dedicated account managers for chosen segments."
+    )
+    misroute_p: Probability = Field(
+        default=0.1,
+        description="departmental routing: share of first call legs that reach a wrong department.",
+    )
+    transfer_resolution_loss: Probability = Field(
+        default=0.1, description="Resolution chance lost per transfer (information lost in hand-offs)."
+    )
+    handle_cap_minutes: Positive | None = Field(
+        default=None,
+        description="A call reaching the cap ends unresolved (not for account managers); null: no cap.",
+    )
+    knowledge: Probability = Field(
+        default=0.8,
+        description="Chance a front-line agent resolves a part of complexity 1 given enough time "
+        "(complexity k: knowledge**k).",
+    )
+    priority: dict[str, Annotated[int, Field(ge=0, le=9)]] = Field(
+        default_factory=dict, description="Segment -> queue priority 0..9 (higher is answered first)."
+    )
+    bypass: bool = Field(default=False, description="Urgent issues jump every queue and are never misrouted.")
+    staffing: Staffing = Field(default=Staffing(), description="How many agents.")
+    promises: Promises = Field(default=Promises(), description="Call-back promises.")
+    self_service: SelfServicePolicy = Field(default=SelfServicePolicy(), description="Self-service push.")
+    pruning: Pruning = Field(default=Pruning(), description="Letting unprofitable customers go.")
+    interventions: list[Intervention] = Field(
+        default_factory=list, description="Programmes that remove demand at a cost."
+    )
 
 
 def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ ALIVE, CHURNED, EXIT_UNRESOLVED, PRUNED = 0, 1, 2, 3
 _MAX_PORTFOLIO = 50
 # attribute lanes: segment, size, satisfaction, expectation, then one per product slot
 _L_SEGMENT, _L_SIZE, _L_S0, _L_E0, _L_PRODUCTS = 0, 1, 2, 3, 4
+_AHEAD = 2048  # customers drawn ahead for daily acquisitions
 
 
 class Population:
@@ -75,6 +76,7 @@ class Population:
         #: (accumulated only while the running policy prunes)
         self.cost_to_serve = np.zeros(cap)
         self._views()
+        self._ahead: tuple[int, dict[str, np.ndarray]] | None = None
         #: segment index while active, n_segments once gone: one bincount sums a segment's actives
         self.seg_or_gone = np.full(cap, n_seg, np.int16)
         #: active customers and their revenue per year, per segment (kept up to date, exact)
@@ -127,13 +129,9 @@ class Population:
         self.holdings = holdings
         self._views()
 
-    def add(self, count: int, now_min: float) -> np.ndarray:
-        """Create ``count`` customers (ids n..n+count-1) and return their ids."""
-        if count <= 0:
-            return np.zeros(0, np.int64)
-        ids = np.arange(self.n, self.n + count, dtype=np.int64)
-        self._grow(self.n + count)
-        self.n += count
+    def _draw(self, first: int, count: int) -> dict[str, np.ndarray]:
+        """The attributes of customers first..first+count-1 (a pure function of their ids)."""
+        ids = np.arange(first, first + count, dtype=np.int64)
         u = self._attr
         seg = np.searchsorted(self.seg_cum_share, u(ids, 0, _L_SEGMENT), side="right")
         seg = np.minimum(seg, len(self.seg_cum_share) - 1)
@@ -157,6 +155,39 @@ class Population:
         s0 = betaincinv(self._s0[seg, 0], self._s0[seg, 1], u(ids, 0, _L_S0))
         e0 = betaincinv(self._e0[seg, 0], self._e0[seg, 1], u(ids, 0, _L_E0))
         uplift = self.scenario.response.portfolio_uplift
+        return {
+            "segment": seg,
+            "size": size,
+            "holdings": hold,
+            "satisfaction": s0,
+            "expectation": np.clip(e0 + uplift * (size - 1), 0.0, 1.0),
+            "churn_clock": -np.log(self._churn(ids, 0, 0)),
+        }
+
+    def _attributes(self, first: int, count: int) -> dict[str, np.ndarray]:
+        """Attributes of the next customers. Daily acquisitions are small: draw them in blocks
+        ahead of need (fixed NumPy costs dominate small draws); results are the same either way."""
+        block = self._ahead
+        if block is not None and block[0] == first and len(block[1]["size"]) >= count:
+            attrs = {k: v[:count] for k, v in block[1].items()}
+            rest = {k: v[count:] for k, v in block[1].items()}
+            self._ahead = (first + count, rest) if len(rest["size"]) else None
+            return attrs
+        if count >= _AHEAD:
+            return self._draw(first, count)
+        drawn = self._draw(first, _AHEAD)
+        self._ahead = (first + count, {k: v[count:] for k, v in drawn.items()})
+        return {k: v[:count] for k, v in drawn.items()}
+
+    def add(self, count: int, now_min: float) -> np.ndarray:
+        """Create ``count`` customers (ids n..n+count-1) and return their ids."""
+        if count <= 0:
+            return np.zeros(0, np.int64)
+        ids = np.arange(self.n, self.n + count, dtype=np.int64)
+        self._grow(self.n + count)
+        a = self._attributes(self.n, count)
+        self.n += count
+        seg, size, hold = a["segment"], a["size"], a["holdings"]
         sl = slice(ids[0], ids[-1] + 1)
         self.segment[sl] = seg
         self.seg_or_gone[sl] = seg
@@ -169,10 +200,10 @@ class Population:
         n_seg = len(self.segment_names)
         self.count_by_segment += np.bincount(seg, minlength=n_seg)
         self.revenue_by_segment += np.bincount(seg, self.revenue_per_year[sl], minlength=n_seg)
-        self.satisfaction[sl] = s0
-        self.expectation[sl] = np.clip(e0 + uplift * (size - 1), 0.0, 1.0)
+        self.satisfaction[sl] = a["satisfaction"]
+        self.expectation[sl] = a["expectation"]
         self.patience_mean[sl] = self.seg_patience[seg]
-        self.churn_clock[sl] = -np.log(self._churn(ids, 0, 0))
+        self.churn_clock[sl] = a["churn_clock"]
         self.churn_draws[sl] = 1
         return ids
 

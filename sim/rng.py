@@ -87,7 +87,15 @@ class Streams:
 
     def __init__(self, seed: int | np.random.SeedSequence | np.random.Generator):
         self.root = seed_sequence(seed)
-        self._children = dict(zip(PURPOSES, self.root.spawn(len(PURPOSES)), strict=True))
+        # the children that root.spawn() would give, built without mutating root (a caller may
+        # reuse the same SeedSequence for several runs and must get the same streams each time)
+        root = self.root
+        self._children = {
+            purpose: np.random.SeedSequence(
+                root.entropy, spawn_key=(*root.spawn_key, i), pool_size=root.pool_size
+            )
+            for i, purpose in enumerate(PURPOSES)
+        }
 
     def sequence(self, purpose: str) -> np.random.SeedSequence:
         try:

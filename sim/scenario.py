@@ -83,8 +83,10 @@ def _check_sum(values: Mapping[Any, float], what: str) -> None:
 class Horizon(Frozen):
     """How long to simulate, and how much of the start to leave out of the measures."""
 
-    days: int = Field(ge=1)
-    warmup_days: Day = 0
+    days: int = Field(ge=1, description="Simulated days (the model runs 24 hours a day).")
+    warmup_days: Day = Field(
+        default=0, description="Days at the start left out of every summary metric (days < horizon.days)."
+    )
 
     @field_validator("warmup_days")
     @classmethod
@@ -96,15 +98,25 @@ class Horizon(Frozen):
 
 
 class Population(Frozen):
-    initial_customers: int = Field(ge=1)
-    acquisition: Literal["none", "fixed_rate", "replace_churn"] = "replace_churn"
-    #: fixed_rate: new customers per year (Poisson).
-    acquisition_per_year: NonNegative = 0.0
+    """How many customers there are at the start, and how new ones arrive."""
+
+    initial_customers: int = Field(ge=1, description="Customers at day 0, drawn from the segments' shares.")
+    acquisition: Literal["none", "fixed_rate", "replace_churn"] = Field(
+        default="replace_churn",
+        description="none: no new customers; fixed_rate: Poisson arrivals at acquisition_per_year; "
+        "replace_churn: every departure is replaced the next day (the base stays constant and that "
+        "is paid for).",
+    )
+    acquisition_per_year: NonNegative = Field(
+        default=0.0, description="New customers per year under fixed_rate (Poisson, drawn daily)."
+    )
 
 
 class BetaDist(Frozen):
-    alpha: Positive
-    beta: Positive
+    """A Beta(alpha, beta) distribution on [0, 1]."""
+
+    alpha: Positive = Field(description="First shape parameter.")
+    beta: Positive = Field(description="Second shape parameter.")
 
     @property
     def mean(self) -> float:
@@ -114,16 +126,27 @@ class BetaDist(Frozen):
 class Segment(Frozen):
     """A kind of customer: how many products, which, how satisfied, how patient."""
 
-    #: share of the initial and of newly acquired customers.
-    share: Probability
-    #: portfolio size -> probability.
-    portfolio: dict[int, Probability]
-    #: product name -> probability that a held product is of that kind (with replacement).
-    products: dict[str, Probability]
-    satisfaction0: BetaDist = BetaDist(alpha=7.0, beta=3.0)
-    expectation0: BetaDist = BetaDist(alpha=7.0, beta=3.0)
-    #: mean of the exponential patience in a queue; None = never hangs up.
-    patience_minutes: Positive | None = 3.0
+    share: Probability = Field(
+        description="Share of the initial and of newly acquired customers (all sum to 1)."
+    )
+    portfolio: dict[int, Probability] = Field(
+        description="Portfolio size -> probability (sizes 1..50, probabilities sum to 1)."
+    )
+    products: dict[str, Probability] = Field(
+        description="Product name -> probability that a held product is that product; drawn with replacement "
+        "(a customer can hold two savings accounts). Sums to 1."
+    )
+    satisfaction0: BetaDist = Field(
+        default=BetaDist(alpha=7.0, beta=3.0), description="Satisfaction S of a new customer, in [0, 1]."
+    )
+    expectation0: BetaDist = Field(
+        default=BetaDist(alpha=7.0, beta=3.0),
+        description="Expectation E of a new customer before the portfolio uplift, in [0, 1].",
+    )
+    patience_minutes: Positive | None = Field(
+        default=3.0,
+        description="Mean of the exponential time a caller waits before hanging up; null = never.",
+    )
 
     @field_validator("portfolio")
     @classmethod
@@ -149,16 +172,32 @@ ProductReason = Literal["usage", "incident", "supplier_induced"]
 
 
 class Product(Frozen):
-    kind: Literal["mass", "mass_custom", "custom"] = "mass"
-    #: the department that handles it under departmental routing (default: its own name).
-    department: str | None = None
-    revenue_per_year: NonNegative = 0.0
-    #: handle-time multiplier; None = the kind's default.
-    complexity: Positive | None = None
-    #: share of its eligible issues self-service can resolve; None = the kind's default.
-    self_service_share: Probability | None = None
-    #: per-reason multiplier on the reason's base rate (default 1).
-    rate_multipliers: dict[ProductReason, NonNegative] = Field(default_factory=dict)
+    """A product a customer can hold: what it earns and what contact it causes."""
+
+    kind: Literal["mass", "mass_custom", "custom"] = Field(
+        default="mass", description="Product kind; sets the defaults of complexity and self_service_share."
+    )
+    department: str | None = Field(
+        default=None, description="Department that handles it under departmental routing (default: its name)."
+    )
+    revenue_per_year: NonNegative = Field(
+        default=0.0, description="Revenue per year while the customer holds it."
+    )
+    complexity: Positive | None = Field(
+        default=None,
+        description="Handle-time multiplier of its issues; a part is resolved with knowledge**complexity. "
+        "Default by kind: mass 1.0, mass_custom 1.5, custom 2.5.",
+    )
+    self_service_share: Probability | None = Field(
+        default=None,
+        description="Share of its self-service-eligible issues the web/app resolves. "
+        "Default by kind: mass 0.6, mass_custom 0.35, custom 0.1.",
+    )
+    rate_multipliers: dict[ProductReason, NonNegative] = Field(
+        default_factory=dict,
+        description="Per-reason multiplier on the reason's rate for this product (usage, incident, "
+        "supplier_induced; default 1).",
+    )
 
     def complexity_value(self) -> float:
         return self.complexity if self.complexity is not None else KIND_DEFAULTS[self.kind]["complexity"]
@@ -170,61 +209,102 @@ class Product(Frozen):
 
 
 class Reason(Frozen):
-    #: issues per product per year (life_event: per customer per year).
-    rate_per_year: NonNegative
-    #: mean agent work per product part at complexity 1.
-    handle_minutes: Positive
-    self_service_eligible: bool = False
-    #: share of these issues that are urgent (bypass applies).
-    urgent_share: Probability = 0.0
+    """Why customers make contact: how often, how much work, which channel fits."""
+
+    rate_per_year: NonNegative = Field(
+        description="Issues per product held per year (life_event: per customer per year), "
+        "before multipliers."
+    )
+    handle_minutes: Positive = Field(description="Mean agent work per product part at complexity 1, minutes.")
+    self_service_eligible: bool = Field(
+        default=False, description="Whether self-service can resolve these issues at all."
+    )
+    urgent_share: Probability = Field(
+        default=0.0,
+        description="Share of these issues that are urgent (they bypass queues if the policy lets them).",
+    )
 
 
 class Reasons(Frozen):
-    usage: Reason = Reason(rate_per_year=0.8, handle_minutes=4.0, self_service_eligible=True)
-    incident: Reason = Reason(rate_per_year=0.3, handle_minutes=7.0, urgent_share=0.2)
-    life_event: Reason = Reason(rate_per_year=0.1, handle_minutes=6.0)
-    supplier_induced: Reason = Reason(rate_per_year=0.8, handle_minutes=5.0, self_service_eligible=True)
+    """The four reasons that arise by themselves; repeat and chase contacts follow from them."""
+
+    usage: Reason = Field(
+        default=Reason(rate_per_year=0.55, handle_minutes=4.0, self_service_eligible=True),
+        description="Questions and changes that are part of using the product (value demand).",
+    )
+    incident: Reason = Field(
+        default=Reason(rate_per_year=0.12, handle_minutes=7.0, urgent_share=0.3),
+        description="The product failed.",
+    )
+    life_event: Reason = Field(
+        default=Reason(rate_per_year=0.12, handle_minutes=6.0),
+        description="Something happened to the customer (a move, a new job); touches every product "
+        "they hold.",
+    )
+    supplier_induced: Reason = Field(
+        default=Reason(rate_per_year=0.4, handle_minutes=5.0, self_service_eligible=True),
+        description="Reactions to the supplier's own processes (bills, letters, wrong deliveries): "
+        "failure demand.",
+    )
 
 
 class Handling(Frozen):
-    distribution: Literal["lognormal", "exponential"] = "lognormal"
-    #: coefficient of variation of the lognormal work.
-    cv: NonNegative = 0.8
-    #: agent time before a misrouted call is transferred.
-    misroute_minutes: NonNegative = 1.5
-    #: agent time to hand a call over to the next department.
-    transfer_minutes: NonNegative = 0.5
-    wrap_up_minutes: NonNegative = 0.0
-    #: an n-th contact on the same issue needs work x (1 + anger x (n - 1)).
-    anger: NonNegative = 0.25
+    """How long calls take."""
+
+    distribution: Literal["lognormal", "exponential"] = Field(
+        default="lognormal", description="Distribution of the work per part (exponential for theory checks)."
+    )
+    cv: NonNegative = Field(default=0.8, description="Coefficient of variation of the lognormal work.")
+    misroute_minutes: NonNegative = Field(
+        default=1.5, description="Agent minutes before a misrouted call is transferred."
+    )
+    transfer_minutes: NonNegative = Field(
+        default=0.5, description="Agent minutes to hand a call over to the next department."
+    )
+    wrap_up_minutes: NonNegative = Field(default=0.0, description="After-call work per call leg, minutes.")
+    anger: NonNegative = Field(
+        default=0.25, description="The n-th call on the same issue needs work x (1 + anger x (n - 1))."
+    )
 
 
 class SelfService(Frozen):
-    #: share of pushed issues whose customer tries the web/app first.
-    adoption: Probability = 0.6
-    session_minutes: NonNegative = 6.0
-    cost_per_session: NonNegative = 0.4
-    #: chance self-service resolves an issue of a reason not eligible for it.
-    ineligible_success: Probability = 0.0
+    """The web/app channel: no queue, cheap, resolves only some issues."""
+
+    adoption: Probability = Field(
+        default=0.5, description="Share of issues pushed to self-service whose customer tries it first."
+    )
+    session_minutes: NonNegative = Field(
+        default=6.0, description="Customer minutes in a session; a failed session is followed by a call."
+    )
+    cost_per_session: NonNegative = Field(default=0.4, description="Supplier cost of one session.")
+    ineligible_success: Probability = Field(
+        default=0.0,
+        description="Chance self-service resolves a part of an issue whose reason is not eligible.",
+    )
 
 
 class Phone(Frozen):
-    #: service level is reported as answered within this many seconds / offered.
-    service_level_seconds: Positive = 20.0
+    """The contact centre as reported."""
+
+    service_level_seconds: Positive = Field(
+        default=20.0, description="service_level = answered within this many seconds / offered call legs."
+    )
 
 
 class Channels(Frozen):
-    self_service: SelfService = SelfService()
-    phone: Phone = Phone()
+    """The channels customers use."""
+
+    self_service: SelfService = Field(default=SelfService(), description="The web/app channel.")
+    phone: Phone = Field(default=Phone(), description="The contact centre.")
 
 
 class Weights(Frozen):
-    """Weights of the issue experience q; they sum to 1."""
+    """Weights of the issue experience q = w_res*resolved + w_eff*(1-effort) + w_speed*speed + w_prom*kept."""
 
-    resolution: NonNegative = 0.55
-    effort: NonNegative = 0.25
-    speed: NonNegative = 0.05
-    promises: NonNegative = 0.15
+    resolution: NonNegative = Field(default=0.55, description="Weight of being resolved (1) or not (0).")
+    effort: NonNegative = Field(default=0.25, description="Weight of low effort (1 - effort).")
+    speed: NonNegative = Field(default=0.05, description="Weight of speed of answer.")
+    promises: NonNegative = Field(default=0.15, description="Weight of no broken promise on the issue.")
 
     @model_validator(mode="after")
     def _sum(self) -> Weights:
@@ -233,118 +313,182 @@ class Weights(Frozen):
 
 
 class EffortUnits(Frozen):
-    """Effort units each thing costs the customer; effort = 1 - exp(-units / scale)."""
+    """Effort units each thing costs the customer; effort = 1 - exp(-units / effort_scale)."""
 
-    extra_contact: NonNegative = 1.0
-    wait_minute: NonNegative = 0.1
-    transfer: NonNegative = 0.5
-    channel_switch: NonNegative = 0.5
-    chase: NonNegative = 1.5
-    self_service_session: NonNegative = 0.3
+    extra_contact: NonNegative = Field(default=1.0, description="Per contact after the first.")
+    wait_minute: NonNegative = Field(default=0.1, description="Per minute spent waiting in queues.")
+    transfer: NonNegative = Field(default=0.5, description="Per transfer.")
+    channel_switch: NonNegative = Field(default=0.5, description="Per switch from self-service to the phone.")
+    chase: NonNegative = Field(default=1.5, description="Per chase of a broken promise.")
+    self_service_session: NonNegative = Field(default=0.3, description="Per self-service session.")
 
 
 class Response(Frozen):
     """How customers judge an issue and what they do next."""
 
-    weights: Weights = Weights()
-    effort_units: EffortUnits = EffortUnits()
-    effort_scale: Positive = 3.0
-    #: speed score = exp(-mean wait per call / speed_scale_minutes).
-    speed_scale_minutes: Positive = 1.0
-    #: alpha_up: satisfaction step per unit of positive disconfirmation.
-    satisfaction_gain: Probability = 0.2
-    #: alpha_down / alpha_up (trust comes on foot and leaves on horseback).
-    loss_aversion: NonNegative = 2.5
-    resting_satisfaction: Probability = 0.7
-    forgetting_half_life_days: Positive = 180.0
-    #: expectation step toward q when q > E (the new normal) and when q < E.
-    expectation_up: Probability = 0.3
-    expectation_down: Probability = 0.05
-    market_drift_per_year: float = Field(default=0.01, ge=-1.0, le=1.0)
-    #: E0 + portfolio_uplift x (products - 1).
-    portfolio_uplift: NonNegative = 0.02
-    #: immediate satisfaction loss when a promise is broken.
-    broken_promise_penalty: Probability = 0.03
-    #: after an unresolved call: chance the customer tries again (else gives up).
-    retry_p: Probability = 0.9
-    #: contacts on one issue after which the customer gives up; None = never.
-    max_attempts: int | None = Field(default=6, ge=1)
-    repeat_delay_hours: NonNegative = 24.0
-    #: after hanging up in the queue: chance of redialling, and the mean delay.
-    redial_p: Probability = 0.6
-    redial_delay_minutes: NonNegative = 10.0
-    #: delay between noticing a broken promise and chasing it.
-    chase_delay_hours: NonNegative = 2.0
-    #: repeat, redial and chase delays: exponential with the given means, or exactly the means.
-    delays: Literal["exponential", "fixed"] = "exponential"
+    weights: Weights = Field(
+        default=Weights(), description="What customers weigh in an issue's experience q."
+    )
+    effort_units: EffortUnits = Field(default=EffortUnits(), description="What costs customers effort.")
+    effort_scale: Positive = Field(
+        default=3.0, description="Effort units at which effort reaches 1 - 1/e (saturation scale)."
+    )
+    speed_scale_minutes: Positive = Field(
+        default=1.0, description="speed = exp(-mean wait per queue visit / speed_scale_minutes)."
+    )
+    satisfaction_gain: Probability = Field(
+        default=0.3, description="alpha_up: S += alpha_up x D when the disconfirmation D = q - E >= 0."
+    )
+    loss_aversion: NonNegative = Field(
+        default=2.5, description="alpha_down / alpha_up: S += loss_aversion x alpha_up x D when D < 0."
+    )
+    resting_satisfaction: Probability = Field(
+        default=0.7, description="The level satisfaction relaxes to between issues (forgetting)."
+    )
+    forgetting_half_life_days: Positive = Field(
+        default=365.0, description="Half-life of the distance between S and the resting level, days."
+    )
+    expectation_up: Probability = Field(
+        default=0.3, description="Step of E toward q when q > E (a delight becomes the new normal)."
+    )
+    expectation_down: Probability = Field(default=0.05, description="Step of E toward q when q < E.")
+    market_drift_per_year: float = Field(
+        default=0.01,
+        ge=-1.0,
+        le=1.0,
+        description="Yearly drift of every expectation (the market raises the bar).",
+    )
+    portfolio_uplift: NonNegative = Field(
+        default=0.02, description="E0 + portfolio_uplift x (products - 1): portfolio customers expect more."
+    )
+    broken_promise_penalty: Probability = Field(
+        default=0.03, description="Immediate satisfaction loss when a promise is broken."
+    )
+    retry_p: Probability = Field(
+        default=0.9,
+        description="After an unresolved contact: chance the customer tries again (else gives up).",
+    )
+    max_attempts: int | None = Field(
+        default=6, ge=1, description="Contacts on one issue after which the customer gives up; null = never."
+    )
+    repeat_delay_hours: NonNegative = Field(
+        default=24.0, description="Mean delay before calling again, hours."
+    )
+    redial_p: Probability = Field(
+        default=0.6, description="After hanging up in a queue: chance of redialling."
+    )
+    redial_delay_minutes: NonNegative = Field(
+        default=10.0, description="Mean delay before a redial, minutes."
+    )
+    chase_delay_hours: NonNegative = Field(
+        default=2.0, description="Delay between noticing a broken promise and chasing it, hours."
+    )
+    delays: Literal["exponential", "fixed"] = Field(
+        default="exponential",
+        description="Repeat, redial and chase delays are exponential with these means, or exactly the means.",
+    )
 
 
 class Churn(Frozen):
-    """h = base * exp(sensitivity * (reference - S)) / (1 + lock_in * (products - 1))."""
+    """Leaving: h = base x exp(sensitivity x (reference - S)) / (1 + lock_in x (products - 1))."""
 
-    enabled: bool = True
-    base_per_year: NonNegative = 0.12
-    sensitivity: NonNegative = 4.0
-    reference_satisfaction: Probability = 0.7
-    lock_in: NonNegative = 0.5
-    #: chance of leaving right after giving up on an unresolved issue.
-    exit_after_unresolved: Probability = 0.05
-    #: share of churn events of multi-product customers that drop one product instead.
-    product_drop_share: Probability = 0.25
+    enabled: bool = Field(
+        default=True, description="false: nobody leaves (e.g. citizens of a public service)."
+    )
+    base_per_year: NonNegative = Field(
+        default=0.14, description="Hazard per year of a one-product customer at the reference satisfaction."
+    )
+    sensitivity: NonNegative = Field(
+        default=6.0, description="kappa: how strongly low satisfaction raises the hazard."
+    )
+    reference_satisfaction: Probability = Field(
+        default=0.7, description="Satisfaction at which the hazard equals the base."
+    )
+    lock_in: NonNegative = Field(
+        default=0.5, description="Portfolio lock-in: each extra product divides the hazard."
+    )
+    exit_after_unresolved: Probability = Field(
+        default=0.1, description="Chance of leaving right after giving up on an unresolved issue."
+    )
+    product_drop_share: Probability = Field(
+        default=0.25,
+        description="Share of a multi-product customer's churn events that drop one product instead.",
+    )
 
 
 class Economics(Frozen):
-    currency: str = "EUR"
-    agent_cost_per_hour: NonNegative = 30.0
-    account_manager_cost_per_hour: NonNegative = 45.0
-    #: share of revenue left after the cost of goods; profit = margin - costs.
-    gross_margin: Probability = 0.3
-    #: what keeping one customer costs; acquisition costs a multiple of it.
-    retention_cost_per_customer: NonNegative = 40.0
-    acquisition_multiple: NonNegative = 6.5
-    discount_rate_per_year: NonNegative = 0.08
+    """What things cost and earn."""
+
+    currency: str = Field(default="EUR", description="Label for money in reports.")
+    agent_cost_per_hour: NonNegative = Field(
+        default=30.0, description="Cost of a staffed front-line agent-hour."
+    )
+    account_manager_cost_per_hour: NonNegative = Field(
+        default=45.0, description="Cost of a staffed account-manager hour."
+    )
+    gross_margin: Probability = Field(
+        default=0.3, description="Share of revenue left after the cost of goods; profit = margin - costs."
+    )
+    retention_cost_per_customer: NonNegative = Field(
+        default=40.0, description="What keeping one customer costs; acquisition costs a multiple of it."
+    )
+    acquisition_multiple: NonNegative = Field(
+        default=6.5,
+        description="Acquiring a customer costs this multiple of the retention cost (essays: 5-8).",
+    )
+    discount_rate_per_year: NonNegative = Field(
+        default=0.08, description="Discount rate for customer lifetime value."
+    )
 
 
 class Shock(Frozen):
     """Demand of one reason multiplied for a while (e.g. a botched process change)."""
 
-    start_day: Day
-    days: int = Field(ge=1)
-    reason: Literal["usage", "incident", "life_event", "supplier_induced"]
-    multiplier: NonNegative
+    start_day: Day = Field(description="First day of the shock.")
+    days: int = Field(ge=1, description="How many days it lasts.")
+    reason: Literal["usage", "incident", "life_event", "supplier_induced"] = Field(
+        description="The reason whose rate is multiplied."
+    )
+    multiplier: NonNegative = Field(description="The rate multiplier during the shock.")
 
 
 class Switch(Frozen):
     """From this day on, the supplier runs another policy."""
 
-    day: Day
-    policy: str
+    day: Day = Field(description="Day the new policy starts (old pools finish their queues, then close).")
+    policy: str = Field(description="Name of the policy to switch to.")
 
 
 class Timeline(Frozen):
-    shocks: list[Shock] = Field(default_factory=list)
-    switches: list[Switch] = Field(default_factory=list)
+    """What happens when."""
+
+    shocks: list[Shock] = Field(default_factory=list, description="Demand shocks.")
+    switches: list[Switch] = Field(default_factory=list, description="Policy switches.")
 
 
 class Scenario(Frozen):
     """A validated, immutable scenario."""
 
-    name: str = "scenario"
-    description: str = ""
-    horizon: Horizon
-    population: Population
-    segments: dict[str, Segment] = Field(min_length=1)
-    products: dict[str, Product] = Field(min_length=1)
-    reasons: Reasons = Reasons()
-    handling: Handling = Handling()
-    channels: Channels = Channels()
-    response: Response = Response()
-    churn: Churn = Churn()
-    economics: Economics = Economics()
-    policies: dict[str, Policy] = Field(default_factory=dict)
-    #: the policy sim.run uses when none is named.
-    default_policy: str = "efficiency"
-    timeline: Timeline = Timeline()
+    name: str = Field(default="scenario", description="Name (default: the file name without .toml).")
+    description: str = Field(default="", description="One line saying what the scenario is.")
+    horizon: Horizon = Field(description="How long to run.")
+    population: Population = Field(description="Customers at the start and new ones.")
+    segments: dict[str, Segment] = Field(min_length=1, description="Segment name -> segment.")
+    products: dict[str, Product] = Field(min_length=1, description="Product name -> product.")
+    reasons: Reasons = Field(default=Reasons(), description="Why customers make contact.")
+    handling: Handling = Field(default=Handling(), description="How long calls take.")
+    channels: Channels = Field(default=Channels(), description="Self-service and phone.")
+    response: Response = Field(default=Response(), description="How customers judge and respond.")
+    churn: Churn = Field(default=Churn(), description="When customers leave.")
+    economics: Economics = Field(default=Economics(), description="Costs and revenue.")
+    policies: dict[str, Policy] = Field(
+        default_factory=dict,
+        description="Policy name -> levers; the presets are always there and can be changed.",
+    )
+    default_policy: str = Field(
+        default="efficiency", description="The policy sim.run uses when none is named."
+    )
+    timeline: Timeline = Field(default=Timeline(), description="Shocks and policy switches.")
 
     @model_validator(mode="before")
     @classmethod

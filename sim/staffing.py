@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .model import Simulation
     from .pool import Pool
 
-__all__ = ["fresh_forecast", "observed_forecast", "staff", "capped_mean"]
+__all__ = ["fresh_forecast", "observed_forecast", "plan", "staff", "capped_mean"]
 
 _R_LIFE = GENERATED_REASONS.index("life_event")
 
@@ -140,23 +140,28 @@ def observed_forecast(pool: Pool, window_days: int) -> tuple[float, float] | Non
     return arrivals / (len(recent) * MINUTES_PER_DAY), busy / served
 
 
-def staff(sim: Simulation, desk: Desk, per_reason: np.ndarray) -> dict[str, int]:
-    """Set every pool's head count for the policy's staffing levers; returns name -> agents."""
+def plan(
+    sim: Simulation, desk: Desk, per_reason: np.ndarray
+) -> tuple[dict[Pool, int], dict[Pool, tuple[float, float]]]:
+    """Head count per pool for the policy's staffing levers, and the forecast (calls/min, AHT) it used."""
     st = desk.policy.staffing
     fresh: dict[Pool, tuple[float, float]] | None = None
     agents: dict[Pool, int] = {}
+    used: dict[Pool, tuple[float, float]] = {}
     if st.mode == "fixed":
         fresh = fresh_forecast(sim, desk, per_reason)
         loads = np.array([fresh[p][0] * fresh[p][1] for p in desk.front])
         agents.update(_split(st.agents, loads, desk.front, st.min_agents_per_pool))
         if desk.am_pool is not None:
             agents[desk.am_pool] = st.account_managers
+        used = dict(fresh)
     else:
         for pool in desk.pools:
             forecast = observed_forecast(pool, st.forecast_window_days) if st.forecast == "observed" else None
             if forecast is None:
                 fresh = fresh if fresh is not None else fresh_forecast(sim, desk, per_reason)
                 forecast = fresh[pool]
+            used[pool] = forecast
             lam, aht = forecast
             if lam <= 0 or aht <= 0:
                 agents[pool] = st.min_agents_per_pool
@@ -164,6 +169,12 @@ def staff(sim: Simulation, desk: Desk, per_reason: np.ndarray) -> dict[str, int]
                 agents[pool] = agents_for_service_level(
                     lam, aht, st.target_service_level, st.target_seconds, min_agents=st.min_agents_per_pool
                 )
+    return agents, used
+
+
+def staff(sim: Simulation, desk: Desk, per_reason: np.ndarray) -> dict[str, int]:
+    """Set every pool's head count for the policy's staffing levers; returns name -> agents."""
+    agents, _ = plan(sim, desk, per_reason)
     for pool, n in agents.items():
         pool.set_capacity(int(n))
     return {pool.name: int(n) for pool, n in agents.items()}

@@ -1,0 +1,5 @@
+"""``python -m experiments`` is the ``custsim`` command."""
+
+from .cli import main
+
+main()
