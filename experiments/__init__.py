@@ -3,23 +3,53 @@
 >>> import sim, experiments
 >>> scenario = sim.load_scenario("scenarios/utility_callcentre.toml")
 >>> result = experiments.compare(scenario, ["efficiency", "effectiveness"], reps=3)  # doctest: +SKIP
+
+Submodules load on first use, so the command line starts quickly.
 """
 
-from .compare import Comparison, compare, comparison_from_runs, mean_ci
-from .executors import SerialExecutor, make_executor
-from .replicate import replicate
-from .runs import RunOutcome, RunSpec, replication_seed, run_key
+from __future__ import annotations
 
-__all__ = [
-    "Comparison",
-    "RunOutcome",
-    "RunSpec",
-    "SerialExecutor",
-    "compare",
-    "comparison_from_runs",
-    "make_executor",
-    "mean_ci",
-    "replicate",
-    "replication_seed",
-    "run_key",
-]
+import importlib
+from typing import Any
+
+_WHERE = {
+    "Comparison": "comparison",
+    "compare": "comparison",
+    "comparison_from_runs": "comparison",
+    "mean_ci": "comparison",
+    "Range": "design",
+    "grid": "design",
+    "latin_hypercube": "design",
+    "make_design": "design",
+    "parse_vary": "design",
+    "sobol": "design",
+    "SerialExecutor": "executors",
+    "make_executor": "executors",
+    "replicate": "replication",
+    "RunOutcome": "runs",
+    "RunSpec": "runs",
+    "replication_seed": "runs",
+    "run_key": "runs",
+    "sensitivity": "sensitivity_analysis",
+    "Store": "store",
+    "SweepResult": "sweeps",
+    "design_points": "sweeps",
+    "run_points": "sweeps",
+    "sweep": "sweeps",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _WHERE[name]
+    except KeyError:
+        raise AttributeError(f"module 'experiments' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -17,14 +17,13 @@ import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
 
 import sim
 
-from .compare import Comparison, compare
+from .comparison import Comparison, compare
 from .formatting import HIGHER_IS_BETTER, LOWER_IS_BETTER, format_diff, format_mean_ci, format_value
 
 __all__ = ["app", "main", "UserError"]
@@ -235,7 +234,7 @@ def compare_command(
     sc = load(scenario, set_)
     names = split_names(policies) or list(sc.policies)
     try:
-        from .replicate import check_policies
+        from .replication import check_policies
 
         check_policies(sc, names)
     except ValueError as exc:
@@ -263,6 +262,191 @@ def compare_command(
     )
     out.print(comparison_table(result, title))
     out.print("[dim]bold: best policy on that metric; dim Δ: the 95 % CI of the difference includes 0[/dim]")
+
+
+def _parse_vary(items: list[str]) -> dict:
+    from .design import parse_vary
+
+    if not items:
+        raise UserError("give at least one --vary PATH=V1,V2,... or PATH=LO:HI")
+    try:
+        return parse_vary(items)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+@app.command("sweep")
+def sweep_command(
+    scenario: ScenarioArg,
+    vary: Annotated[
+        list[str], typer.Option(help="PATH=V1,V2,... (levels) or PATH=LO:HI (a range). Repeatable.")
+    ],
+    store: Annotated[Path, typer.Option(help="SQLite result store; re-running the same sweep resumes it.")],
+    design: Annotated[str, typer.Option(help="grid, lhs (Latin hypercube) or sobol.")] = "grid",
+    samples: Annotated[
+        int | None,
+        typer.Option(help="Points for lhs/sobol (default 16); levels per range for grid (default 3)."),
+    ] = None,
+    policies: Annotated[str | None, typer.Option(help="Comma-separated policies (default: all).")] = None,
+    reps: Annotated[int, typer.Option(help="Replications per point and policy.", min=1)] = 1,
+    seed: SeedOpt = 1,
+    design_seed: Annotated[int, typer.Option(help="Seed of the lhs/sobol sample.", min=0)] = 0,
+    set_: SetOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+) -> None:
+    """Sweep parameters over a design; every run is stored as it finishes, so a sweep can resume."""
+    from .design import DESIGNS
+    from .sweeps import sweep
+
+    sc = load(scenario, set_)
+    if design not in DESIGNS:
+        raise UserError(f"--design must be one of {', '.join(DESIGNS)}, got {design!r}")
+    if samples is not None and samples < 1:
+        raise UserError(f"--samples must be >= 1, got {samples}")
+    spec = _parse_vary(vary)
+    names = split_names(policies) or list(sc.policies)
+    try:
+        from .replication import check_policies
+
+        check_policies(sc, names)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    from .sweeps import design_points
+
+    points = design_points(sc, spec, design, samples, design_seed)  # every bad point reported before any run
+    total = len(points) * len(names) * reps
+    err.print(
+        f"{len(points)} design points x {len(names)} policies x {reps} replications = {total} runs; "
+        f"store {store}",
+        highlight=False,
+    )
+    result = sweep(sc, spec, names, reps, design, store, seed, samples, design_seed, workers, scheduler)
+    err.print(
+        f"executed {result.executed} runs ({total - result.executed} were already in the store); "
+        f"{len(result.failed)} failed",
+        highlight=False,
+    )
+    for row in result.failed.head(5).itertuples():
+        err.print(f"  failed: point {row.point} {row.policy} rep {row.rep}: {row.error}", highlight=False)
+    if len(result.failed):
+        err.print("re-run the same command to retry the failed runs", highlight=False)
+    shown = (
+        result.table.groupby(["point", "policy", *spec], dropna=False)[
+            ["fcr", "satisfaction_mean", "churn_rate_annual", "cost_per_resolution", "profit"]
+        ]
+        .mean()
+        .reset_index()
+    )
+    table = Table(
+        title=f"{sc.name}: sweep means per point and policy (all metrics: custsim export {store})",
+        title_justify="left",
+    )
+    for col in shown.columns:
+        table.add_column(str(col), justify="right" if col not in ("policy",) else "left")
+    for row in shown.itertuples(index=False):
+        cells = []
+        for col, v in zip(shown.columns, row, strict=True):
+            cells.append(
+                format_value(col, v)
+                if col in sim.METRICS
+                else (f"{v:.4g}" if isinstance(v, float) else str(v))
+            )
+        table.add_row(*cells)
+    out.print(table)
+    if len(result.failed):
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_command(
+    store: Annotated[Path, typer.Argument(help="A result store written by `custsim sweep`.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Output file (default: next to the store).")
+    ] = None,
+) -> None:
+    """Export every run of a result store (provenance, parameters, metrics) as CSV or Parquet."""
+    from .store import Store
+
+    if fmt not in ("csv", "parquet"):
+        raise UserError(f"--format must be csv or parquet, got {fmt!r}")
+    if not store.is_file():
+        raise UserError(f"no result store at {store}")
+    target = out_path or store.with_suffix(f".{fmt}")
+    try:
+        with Store(store) as s:
+            n = s.export(target, fmt)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    err.print(f"wrote {n} runs to {target}", highlight=False)
+
+
+@app.command("sensitivity")
+def sensitivity_command(
+    scenario: ScenarioArg,
+    vary: Annotated[list[str], typer.Option(help="PATH=LO:HI ranges of the parameters. Repeatable.")],
+    output: Annotated[
+        str, typer.Option(help="Comma-separated metrics to explain.")
+    ] = "churn_rate_annual,profit",
+    method: Annotated[str, typer.Option(help="morris (screening) or sobol (variance shares).")] = "morris",
+    samples: Annotated[int, typer.Option(help="Morris trajectories, or Sobol base points.", min=2)] = 8,
+    reps: Annotated[int, typer.Option(help="Replications averaged per sample point.", min=1)] = 1,
+    policy: Annotated[str | None, typer.Option(help="Policy to analyse (default: the scenario's).")] = None,
+    seed: SeedOpt = 1,
+    set_: SetOpt = None,
+    store: Annotated[Path | None, typer.Option(help="Optional result store (resumable).")] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+) -> None:
+    """Global sensitivity (SALib): indices with 95 % confidence intervals per output and parameter."""
+    from .design import Range
+    from .sensitivity_analysis import METHODS, sensitivity
+
+    sc = load(scenario, set_)
+    if method not in METHODS:
+        raise UserError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    spec = _parse_vary(vary)
+    lists = [p for p, r in spec.items() if not isinstance(r, Range)]
+    if lists:
+        raise UserError(f"sensitivity needs ranges PATH=LO:HI, got a list of values for {', '.join(lists)}")
+    if any(r.lo == r.hi for r in spec.values()):
+        raise UserError("every --vary range needs LO < HI")
+    outputs = split_names(output) or []
+    unknown = [o for o in outputs if o not in sim.METRICS]
+    if unknown:
+        raise UserError(f"unknown --output {', '.join(unknown)}; metrics: {', '.join(sim.METRICS)}")
+    if policy is not None and policy not in sc.policies:
+        raise UserError(f"unknown policy {policy!r}; this scenario has: {', '.join(sc.policies)}")
+    from .sweeps import design_points
+
+    design_points(sc, {p: [r.lo, r.hi] for p, r in spec.items()})  # the corners must be valid scenarios
+    frame = sensitivity(
+        sc,
+        spec,
+        outputs,
+        method,
+        samples,
+        reps,
+        policy,
+        seed,
+        store=store,
+        workers=workers,
+        scheduler=scheduler,
+    )
+    a = frame.attrs
+    title = (
+        f"{sc.name}, policy {a['policy']}: {method} sensitivity, {a['points']} sample points x {reps} "
+        f"replications = {a['runs']} runs; 95 % confidence intervals"
+    )
+    table = Table(title=title, title_justify="left")
+    cols = ["mu_star", "mu_star_conf", "sigma"] if method == "morris" else ["S1", "S1_conf", "ST", "ST_conf"]
+    for c in ["output", "parameter", *cols]:
+        table.add_column(c, justify="left" if c in ("output", "parameter") else "right")
+    for row in frame.itertuples(index=False):
+        d = row._asdict()
+        table.add_row(d["output"], d["parameter"], *[f"{d[c]:.4g}" for c in cols])
+    out.print(table)
 
 
 def _first_comment_line(path: Path) -> str:
@@ -329,18 +513,19 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
         code = 2
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("aborted")
         code = 130
-    except click.ClickException as exc:  # usage errors: bad options, missing arguments
-        exc.show(file=sys.stderr)
-        code = 2
     except KeyboardInterrupt:
         err.print("interrupted")
         code = 130
     except Exception as exc:
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # a usage error (bad option, no such command)
+            exc.show(file=sys.stderr)
+            code = 2
+            return _finish(code, argv)
         if debug:
             traceback.print_exc()
         err.print(
@@ -349,6 +534,10 @@ def main(argv: list[str] | None = None) -> int:
             markup=True,
         )
         code = 1
+    return _finish(code, argv)
+
+
+def _finish(code: int, argv: list[str] | None) -> int:
     if argv is None:
         sys.exit(code)
     return code

@@ -82,5 +82,11 @@ def map_unordered(
         if not pending:
             return
         done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        failed = None
         for future in done:
-            yield future.result()
+            if future.exception() is None:
+                yield future.result()
+            elif failed is None:
+                failed = future
+        if failed is not None:  # hand over every finished result first, then raise
+            failed.result()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
 import sim
 
@@ -29,31 +29,43 @@ def batch_size_for(scenario: sim.Scenario, n_runs: int, workers: int) -> int:
     return max(1, min(_MAX_BATCH, by_time, by_balance))
 
 
+def _batches(scenario: sim.Scenario, specs: Iterable[RunSpec], size: int) -> Iterator[tuple]:
+    batch: list[RunSpec] = []
+    for spec in specs:
+        batch.append(spec)
+        if len(batch) == size:
+            yield (scenario, batch)
+            batch = []
+    if batch:
+        yield (scenario, batch)
+
+
 def execute(
     scenario: sim.Scenario,
-    specs: Sequence[RunSpec],
+    specs: Iterable[RunSpec],
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool | None = None,
     description: str = "simulating",
-    on_outcome: Callable[[RunOutcome], None] | None = None,
+    total: int | None = None,
 ) -> Iterator[RunOutcome]:
-    """Yield an outcome per spec as runs finish (in no particular order)."""
-    specs = list(specs)
-    if not specs:
+    """Yield an outcome per spec as runs finish (in no particular order).
+
+    ``specs`` may be a generator (give ``total`` for the progress bar and the batch size):
+    specs are consumed only as fast as workers take them, so memory stays flat.
+    """
+    if total is None:
+        specs = list(specs)
+        total = len(specs)
+    if total == 0:
         return
     n_workers = default_workers() if workers is None else int(workers)
     if scheduler_address(scheduler):
         n_workers = max(n_workers, 2)
-    size = batch_size_for(scenario, len(specs), n_workers)
-    batches = [(scenario, specs[i : i + size]) for i in range(0, len(specs), size)]
-    with (
-        make_executor(workers, scheduler) as executor,
-        progress_bar(len(specs), description, progress) as advance,
-    ):
+    size = batch_size_for(scenario, total, n_workers)
+    batches = _batches(scenario, specs, size)
+    with make_executor(workers, scheduler) as executor, progress_bar(total, description, progress) as advance:
         for outcomes in map_unordered(executor, run_batch, batches, window=2 * n_workers):
             for outcome in outcomes:
-                if on_outcome is not None:
-                    on_outcome(outcome)
                 advance(1)
                 yield outcome

@@ -27,8 +27,9 @@ import operator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betainc, gammaln, logsumexp
-from scipy.stats import norm
+from scipy.special import betainc, gammaln, log_ndtr, logsumexp
+
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 __all__ = [
     "QueueMetrics",
@@ -289,7 +290,8 @@ def erlang_a(
 
 def _normal_hazard(x: float) -> float:
     """Hazard rate phi(x) / (1 - Phi(x)) of the standard normal, in log space."""
-    return math.exp(norm.logpdf(x) - norm.logsf(x))
+    # log phi(x) - log(1 - Phi(x)), in log space so it stays finite far in the tail
+    return math.exp(-0.5 * x * x - _LOG_SQRT_2PI - float(log_ndtr(-x)))
 
 
 def gmr_erlang_a(

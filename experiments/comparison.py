@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 import sim
 
-from .replicate import check_policies, replicate
+from .replication import check_policies, replicate
 
 __all__ = ["Comparison", "compare", "mean_ci", "comparison_from_runs"]
 
@@ -32,7 +32,7 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float]
         return math.nan, math.nan
     if x.size == 1:
         return float(x[0]), math.nan
-    half = stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+    half = stdtrit(x.size - 1, 0.5 + level / 2) * x.std(ddof=1) / math.sqrt(x.size)
     return float(x.mean()), float(half)
 
 

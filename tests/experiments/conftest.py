@@ -1,0 +1,18 @@
+"""Tiny scenarios for many-run tests."""
+
+from __future__ import annotations
+
+import pytest
+
+import sim
+from tests.conftest import small_utility
+
+
+def tiny(**changes) -> sim.Scenario:
+    """A few hundred customers for a month: a run takes a fraction of a second."""
+    return small_utility(customers=800, days=30, warmup=5, **changes)
+
+
+@pytest.fixture(scope="session")
+def tiny_scenario() -> sim.Scenario:
+    return tiny()

@@ -1,0 +1,44 @@
+"""Sensitivity analysis finds what matters and says how sure it is."""
+
+from __future__ import annotations
+
+import pytest
+
+import experiments
+from experiments import Range
+
+
+def test_morris_ranks_a_parameter_that_matters_above_one_that_does_not(tiny_scenario):
+    ranges = {
+        "policies.efficiency.knowledge": Range(0.5, 0.99),  # drives FCR directly
+        "economics.discount_rate_per_year": Range(0.0, 0.2),  # enters no summary metric
+    }
+    frame = experiments.sensitivity(tiny_scenario, ranges, ["fcr"], method="morris", samples=4, workers=1)
+    by = frame.set_index("parameter")
+    assert by.loc["policies.efficiency.knowledge", "mu_star"] > 0.05
+    assert by.loc["economics.discount_rate_per_year", "mu_star"] == pytest.approx(0.0, abs=1e-12)
+    assert (frame.mu_star_conf >= 0).all()
+    assert frame.attrs["runs"] == 4 * 3
+
+
+def test_sobol_indices_with_intervals(tiny_scenario):
+    ranges = {
+        "policies.efficiency.knowledge": Range(0.5, 0.99),
+        "economics.discount_rate_per_year": Range(0, 0.2),
+    }
+    frame = experiments.sensitivity(
+        tiny_scenario, ranges, ["fcr", "contacts_per_issue"], method="sobol", samples=8, workers=2
+    )
+    assert set(frame.columns) >= {"output", "parameter", "S1", "S1_conf", "ST", "ST_conf"}
+    assert len(frame) == 4
+    knowledge = frame[(frame.output == "fcr") & (frame.parameter == "policies.efficiency.knowledge")].iloc[0]
+    assert knowledge.ST > 0.5
+
+
+def test_sensitivity_rejects_what_it_cannot_analyse(tiny_scenario):
+    with pytest.raises(ValueError, match="unknown output"):
+        experiments.sensitivity(tiny_scenario, {"response.retry_p": Range(0.1, 1)}, ["nope"])
+    with pytest.raises(ValueError, match="ranges"):
+        experiments.sensitivity(tiny_scenario, {"response.retry_p": [0.1, 1]}, ["fcr"])
+    with pytest.raises(ValueError, match="method"):
+        experiments.sensitivity(tiny_scenario, {"response.retry_p": Range(0.1, 1)}, ["fcr"], method="fast")
