@@ -96,6 +96,8 @@ class Simulation:
         self.response = CustomerResponse(scenario, self.pop.satisfaction_view, self.pop.expectation_view)
         self.prices = Prices.of(scenario)
         self.log: list[tuple] | None = [] if record_contacts else None
+        #: every issue, kept only when contacts are recorded (Result.issues)
+        self.issue_log: list[Issue] | None = [] if record_contacts else None
 
         g = self.streams.generator
         self.u_route = batches(g("routing").random)
@@ -131,8 +133,6 @@ class Simulation:
         self.all_pools = list(self.desk.pools)
         self._switches = {sw.day: sw.policy for sw in scenario.timeline.switches}
         self._issue_seq = 0
-        #: issues arisen and not yet resolved, given up or lost
-        self.open_issues = 0
         self._departed = 0  # departures since the last tick (replace_churn)
         self._day_issues: tuple[list, ...] | None = None
         self._next = 0
@@ -189,7 +189,8 @@ class Simulation:
         pending = [product] if product >= 0 else np.flatnonzero(pop.holdings[customer]).tolist()
         self._issue_seq += 1
         issue = Issue(self._issue_seq, customer, seg, reason, self.env.now, pending, urgent)
-        self.open_issues += 1
+        if self.issue_log is not None:
+            self.issue_log.append(issue)
         self.cur[seg * _NC + C_ISSUES] += 1
         self.desk.first_contact(issue)
 
@@ -198,7 +199,6 @@ class Simulation:
         """The issue is answered: count it, and let the customer judge it (one call: hot path)."""
         issue.closed = True
         issue.resolved = True
-        self.open_issues -= 1
         cur = self.cur
         base = issue.seg * _NC
         cur[base + C_RESOLVED] += 1
@@ -226,12 +226,10 @@ class Simulation:
             return
         issue.closed = True
         self.cur[issue.seg * _NC + C_GIVEN_UP] += 1
-        self.open_issues -= 1
 
     def _judge(self, issue: Issue, resolved: bool) -> None:
         cust = issue.cust
         pop = self.pop
-        self.open_issues -= 1
         if not pop.alive_view[cust]:
             return
         q, effort = self.response.judge_issue(issue, resolved)
@@ -310,6 +308,12 @@ class Simulation:
                 transfers,
             )
         )
+
+    def open_issues(self) -> int:
+        """Issues arisen and not yet resolved or given up (exact: from the counters)."""
+        n_seg = self.metrics.n_segments
+        totals = self.metrics.counts.sum(axis=(0, 1)) + np.asarray(self.cur).reshape(n_seg, _NC).sum(axis=0)
+        return int(round(totals[C_ISSUES] - totals[C_RESOLVED] - totals[C_GIVEN_UP]))
 
     # -- population ---------------------------------------------------------------------
     def _bind_views(self) -> None:
@@ -414,14 +418,16 @@ class Simulation:
         cur = self.cur
         first_contact = self.desk.first_contact
         holdings = self.pop.holdings
+        seq = self._issue_seq
+        issue_log = self.issue_log
         while True:
             c = cust[i]
             if alive[c]:
                 p = product[i]
                 seg = segment[i]
-                self._issue_seq += 1
+                seq += 1
                 issue = Issue(
-                    self._issue_seq,
+                    seq,
                     c,
                     seg,
                     reason[i],
@@ -429,8 +435,10 @@ class Simulation:
                     [p] if p >= 0 else np.flatnonzero(holdings[c]).tolist(),
                     urgent[i],
                 )
-                self.open_issues += 1
                 cur[seg * _NC + C_ISSUES] += 1
+                self._issue_seq = seq
+                if issue_log is not None:
+                    issue_log.append(issue)
                 first_contact(issue)
             i += 1
             if i >= n:
@@ -550,7 +558,9 @@ class Simulation:
                 **{f"holds_{name}": pop.holdings[:n, j] for j, name in enumerate(sc.products)},
             }
         )
-        contacts = None
+        contacts = issues = None
+        if self.issue_log is not None:
+            issues = _issue_table(self.issue_log, seg_names)
         if self.log is not None:
             contacts = pd.DataFrame.from_records(self.log, columns=list(CONTACT_COLUMNS))
             contacts["segment"] = pd.Categorical.from_codes(contacts["segment"], seg_names)
@@ -566,7 +576,8 @@ class Simulation:
             customers=customers,
             costs=cost_breakdown(m, start, end, self.prices),
             contacts=contacts,
-            open_issues=self.open_issues,
+            issues=issues,
+            open_issues=self.open_issues(),
             notes=notes,
             provenance={
                 "package_version": _version(),
@@ -578,6 +589,52 @@ class Simulation:
                 "warnings": list(self.warnings),
             },
         )
+
+
+def _issue_table(issues: list[Issue], segments: list[str]) -> pd.DataFrame:
+    """One row per issue: what it was, what the customer went through, how it ended."""
+    frame = pd.DataFrame.from_records(
+        [
+            (
+                i.id,
+                i.cust,
+                i.seg,
+                i.reason,
+                i.created / MINUTES_PER_DAY,
+                i.urgent,
+                "resolved" if i.resolved else ("given_up" if i.closed else "open"),
+                i.contacts,
+                i.calls,
+                i.sessions,
+                i.transfers,
+                i.promises,
+                i.broken,
+                i.chases,
+                i.wait_minutes,
+            )
+            for i in issues
+        ],
+        columns=[
+            "issue",
+            "customer",
+            "segment",
+            "reason",
+            "created_day",
+            "urgent",
+            "status",
+            "contacts",
+            "calls",
+            "sessions",
+            "transfers",
+            "promises",
+            "broken_promises",
+            "chases",
+            "wait_minutes",
+        ],
+    )
+    frame["segment"] = pd.Categorical.from_codes(frame["segment"], segments)
+    frame["reason"] = pd.Categorical.from_codes(frame["reason"], list(REASONS))
+    return frame
 
 
 _NAN_REASONS = {

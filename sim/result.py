@@ -50,6 +50,8 @@ class Result:
     customers: pd.DataFrame
     costs: dict[str, float]
     contacts: pd.DataFrame | None = None
+    #: one row per issue (when the run recorded contacts): its reason, effort and how it ended
+    issues: pd.DataFrame | None = None
     #: issues still open when the run ended (arisen, neither resolved nor given up)
     open_issues: int = 0
     notes: list[str] = field(default_factory=list)
