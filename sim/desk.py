@@ -107,6 +107,7 @@ class Desk:
             pool.keep_rate = keep
             pool.cap = cap
             pool.cost_per_min = cost_per_hour / MINUTES_PER_HOUR
+            pool.handle_counter = C_HANDLE_AM if am else C_HANDLE_FRONT
             return pool
 
         agent_cost = pol.staffing.agent_cost_per_hour
@@ -133,6 +134,7 @@ class Desk:
         self.seg_pool = [self.am_pool if self.am_seg[i] else self.general for i in range(len(segs))]
         self.track_cost = pol.pruning.enabled
         self._end_cb = self._end
+        self._timeout = env.timeout
 
         # levers and parameters as plain attributes for the hot path
         rs = sc.reasons
@@ -271,7 +273,7 @@ class Desk:
             if wrong:
                 d = wrong[int(next(self.u_route) * len(wrong))]
                 return self.front[d], [], True, d
-        parts = [p for p in issue.pending if dept_of[p] == dept]
+        parts = [pending[0]] if len(pending) == 1 else [p for p in pending if dept_of[p] == dept]
         return self.front[dept], parts, False, dept
 
     def _leg(
@@ -336,8 +338,9 @@ class Desk:
         else:
             work = 0.0
             mean = self.mean_work[issue.reason]
+            factor = self.work_factor
             for p in call.parts:
-                work += mean[p] * next(self.work_factor)
+                work += mean[p] * next(factor)
             minutes = work * (1.0 + self.anger * (issue.calls - 1))
             cap = call.pool.cap
             if cap is not None and minutes > cap:
@@ -347,8 +350,10 @@ class Desk:
                 minutes += self.transfer_minutes
         minutes += self.wrap_up
         call.handle = minutes
-        call.pool.started(minutes)
-        env.timeout(minutes, call).callbacks.append(self._end_cb)
+        pool = call.pool  # Pool.started, inlined: this runs for every call leg
+        pool.busy_minutes += minutes
+        pool.day_busy_minutes += minutes
+        self._timeout(minutes, call).callbacks.append(self._end_cb)
 
     def _more_departments(self, call: Call) -> bool:
         """Departments this contact still has to visit after the current leg."""
@@ -367,7 +372,7 @@ class Desk:
         issue = call.issue
         base = issue.seg * _NC
         cur = self.cur
-        cur[base + (C_HANDLE_AM if pool.account_managers else C_HANDLE_FRONT)] += call.handle
+        cur[base + pool.handle_counter] += call.handle
         if self.track_cost:
             sim.pop.cost_to_serve[issue.cust] += call.handle * pool.cost_per_min
         if issue.closed:

@@ -142,6 +142,8 @@ class Simulation:
         self._per_reason = np.ones(4)
         self.initial_by_segment: list[float] = []
         self._feed_cb = self._feed
+        self._contact_due_cb = self._contact_due
+        self._timeout = self.env.timeout  # bound once: the event loop schedules through it constantly
         self._prepared = False
         self.warnings: list[str] = []
         self._scripted: list[tuple[float, int, tuple[int, int, bool]]] = []
@@ -252,7 +254,7 @@ class Simulation:
         if delay_min <= 0.0:
             self.desk.phone_contact(issue, reason)
         else:
-            self.env.timeout(delay_min, (issue, reason)).callbacks.append(self._contact_due)
+            self._timeout(delay_min, (issue, reason)).callbacks.append(self._contact_due_cb)
 
     def _contact_due(self, event: simpy.Event) -> None:
         issue, reason = event._value
@@ -444,7 +446,7 @@ class Simulation:
             if i >= n:
                 break
             if times[i] > now:
-                self.env.timeout(times[i] - now).callbacks.append(self._feed_cb)
+                self._timeout(times[i] - now).callbacks.append(self._feed_cb)
                 break
         self._next = i
 
