@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from .fields import Day, Frozen, NonNegative, Positive, Probability
+from .fields import Bool, Day, Frozen, Int, NonNegative, Positive, Probability
 
 __all__ = [
     "Staffing",
@@ -36,12 +36,12 @@ class Staffing(Frozen):
         description="fixed: a set head count; erlang_c: each pool gets the fewest agents whose Erlang C "
         "service level reaches the target, revisited every review_days.",
     )
-    agents: int = Field(
+    agents: Int = Field(
         default=10,
         ge=1,
         description="fixed mode: front-line agents in total, split over the pools by forecast load.",
     )
-    account_managers: int = Field(
+    account_managers: Int = Field(
         default=2,
         ge=1,
         description="fixed mode: agents in the account-manager pool (if any segment has one).",
@@ -58,11 +58,11 @@ class Staffing(Frozen):
         "transfers, call-backs); observed: each pool's measured arrivals and handle time over "
         "forecast_window_days.",
     )
-    review_days: int = Field(default=7, ge=1, description="Days between staffing reviews.")
-    forecast_window_days: int = Field(
+    review_days: Int = Field(default=7, ge=1, description="Days between staffing reviews.")
+    forecast_window_days: Int = Field(
         default=28, ge=1, description="Days of history an observed forecast uses."
     )
-    min_agents_per_pool: int = Field(default=1, ge=1, description="No pool is staffed below this.")
+    min_agents_per_pool: Int = Field(default=1, ge=1, description="No pool is staffed below this.")
     agent_cost_per_hour: NonNegative | None = Field(
         default=None, description="Cost of a front-line agent-hour; null: the scenario's economics value."
     )
@@ -110,9 +110,9 @@ class AccountManagers(Frozen):
 class Pruning(Frozen):
     """Letting go of customers whose cost to serve exceeds their margin."""
 
-    enabled: bool = Field(default=False, description="Whether the supplier prunes customers.")
-    review_days: int = Field(default=90, ge=1, description="Days between pruning reviews.")
-    min_tenure_days: int = Field(
+    enabled: Bool = Field(default=False, description="Whether the supplier prunes customers.")
+    review_days: Int = Field(default=90, ge=1, description="Days between pruning reviews.")
+    min_tenure_days: Int = Field(
         default=180, ge=0, description="Customers younger than this are never pruned."
     )
     cost_to_margin_ratio: Positive = Field(
@@ -132,7 +132,7 @@ class Intervention(Frozen):
         default=0.5, description="Share of the reason's demand removed once fully ramped up (1 - floor)."
     )
     start_day: Day = Field(default=0, description="Day the programme starts.")
-    ramp_days: int = Field(default=180, ge=0, description="Days from start to full effect (linear ramp).")
+    ramp_days: Int = Field(default=180, ge=0, description="Days from start to full effect (linear ramp).")
     cost_per_customer_year: NonNegative = Field(
         default=0.5, description="Cost per active customer per year while it runs."
     )
@@ -170,10 +170,10 @@ class Policy(Frozen):
         description="Chance a front-line agent resolves a part of complexity 1 given enough time "
         "(complexity k: knowledge**k).",
     )
-    priority: dict[str, Annotated[int, Field(ge=0, le=9)]] = Field(
+    priority: dict[str, Annotated[Int, Field(ge=0, le=9)]] = Field(
         default_factory=dict, description="Segment -> queue priority 0..9 (higher is answered first)."
     )
-    bypass: bool = Field(default=False, description="Urgent issues jump every queue and are never misrouted.")
+    bypass: Bool = Field(default=False, description="Urgent issues jump every queue and are never misrouted.")
     staffing: Staffing = Field(default=Staffing(), description="How many agents.")
     promises: Promises = Field(default=Promises(), description="Call-back promises.")
     self_service: SelfServicePolicy = Field(default=SelfServicePolicy(), description="Self-service push.")

@@ -34,7 +34,7 @@ from pydantic import (
     model_validator,
 )
 
-from .fields import Day, Frozen, NonNegative, Positive, Probability
+from .fields import Bool, Day, Float, Frozen, Int, NonNegative, Positive, Probability
 from .policy import Policy, resolve_policies
 
 __all__ = [
@@ -83,7 +83,7 @@ def _check_sum(values: Mapping[Any, float], what: str) -> None:
 class Horizon(Frozen):
     """How long to simulate, and how much of the start to leave out of the measures."""
 
-    days: int = Field(ge=1, description="Simulated days (the model runs 24 hours a day).")
+    days: Int = Field(ge=1, description="Simulated days (the model runs 24 hours a day).")
     warmup_days: Day = Field(
         default=0, description="Days at the start left out of every summary metric (days < horizon.days)."
     )
@@ -100,7 +100,7 @@ class Horizon(Frozen):
 class Population(Frozen):
     """How many customers there are at the start, and how new ones arrive."""
 
-    initial_customers: int = Field(ge=1, description="Customers at day 0, drawn from the segments' shares.")
+    initial_customers: Int = Field(ge=1, description="Customers at day 0, drawn from the segments' shares.")
     acquisition: Literal["none", "fixed_rate", "replace_churn"] = Field(
         default="replace_churn",
         description="none: no new customers; fixed_rate: Poisson arrivals at acquisition_per_year; "
@@ -216,7 +216,7 @@ class Reason(Frozen):
         "before multipliers."
     )
     handle_minutes: Positive = Field(description="Mean agent work per product part at complexity 1, minutes.")
-    self_service_eligible: bool = Field(
+    self_service_eligible: Bool = Field(
         default=False, description="Whether self-service can resolve these issues at all."
     )
     urgent_share: Probability = Field(
@@ -352,7 +352,7 @@ class Response(Frozen):
         default=0.3, description="Step of E toward q when q > E (a delight becomes the new normal)."
     )
     expectation_down: Probability = Field(default=0.05, description="Step of E toward q when q < E.")
-    market_drift_per_year: float = Field(
+    market_drift_per_year: Float = Field(
         default=0.01,
         ge=-1.0,
         le=1.0,
@@ -368,7 +368,7 @@ class Response(Frozen):
         default=0.9,
         description="After an unresolved contact: chance the customer tries again (else gives up).",
     )
-    max_attempts: int | None = Field(
+    max_attempts: Int | None = Field(
         default=6, ge=1, description="Contacts on one issue after which the customer gives up; null = never."
     )
     repeat_delay_hours: NonNegative = Field(
@@ -392,7 +392,7 @@ class Response(Frozen):
 class Churn(Frozen):
     """Leaving: h = base x exp(sensitivity x (reference - S)) / (1 + lock_in x (products - 1))."""
 
-    enabled: bool = Field(
+    enabled: Bool = Field(
         default=True, description="false: nobody leaves (e.g. citizens of a public service)."
     )
     base_per_year: NonNegative = Field(
@@ -445,7 +445,7 @@ class Shock(Frozen):
     """Demand of one reason multiplied for a while (e.g. a botched process change)."""
 
     start_day: Day = Field(description="First day of the shock.")
-    days: int = Field(ge=1, description="How many days it lasts.")
+    days: Int = Field(ge=1, description="How many days it lasts.")
     reason: Literal["usage", "incident", "life_event", "supplier_induced"] = Field(
         description="The reason whose rate is multiplied."
     )
@@ -511,7 +511,7 @@ class Scenario(Frozen):
         """A new validated scenario with ``{"dotted.path": value}`` changes applied."""
         data = self.model_dump(mode="python")
         for path, value in changes.items():
-            _set_path(data, path, value)
+            _set_path(data, path, _plain(value))
         return Scenario.from_dict(data, source=f"{self.name} (overridden)")
 
     def content_hash(self) -> str:
@@ -773,6 +773,17 @@ def _base_cycle(name: str, policies: Mapping[str, Any]) -> bool:
         seen.add(nxt)
         cur = policies.get(nxt)
     return False
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars (from sweeps and scripts) as the Python numbers the strict schema expects."""
+    if hasattr(value, "item") and type(value).__module__ == "numpy" and getattr(value, "ndim", 1) == 0:
+        return value.item()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
