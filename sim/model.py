@@ -330,8 +330,9 @@ class Simulation:
         self.pop.leave(ids, now, cause)
         self.demand.refresh(ids)
         counter = {CHURNED: C_CHURNED, EXIT_UNRESOLVED: C_CHURNED, PRUNED: C_PRUNED}[cause]
-        # departures found at a tick happened during the day before it
-        t = now - 1e-9 if cause != EXIT_UNRESOLVED else now
+        # departures found at a midnight tick count on the new day: the previous day's
+        # end-of-day customer count still includes them, so the books balance day by day
+        t = now
         for seg, n in enumerate(np.bincount(self.pop.segment[ids], minlength=self.metrics.n_segments)):
             if n:
                 self.metrics.add_at(t, seg * _NC + counter, float(n))
@@ -359,7 +360,7 @@ class Simulation:
             self.demand.refresh(dropping)
             for seg, n in enumerate(np.bincount(pop.segment[dropping], minlength=self.metrics.n_segments)):
                 if n:
-                    self.metrics.add_at(self.env.now - 1e-9, seg * _NC + C_DROPS, float(n))
+                    self.metrics.add_at(self.env.now, seg * _NC + C_DROPS, float(n))
         pruning = self.desk.policy.pruning
         if pruning.enabled and day % pruning.review_days == 0:
             alive = pop.alive_ids()

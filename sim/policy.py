@@ -315,6 +315,7 @@ def resolve_policies(raw: dict[str, Any], segments: list[str] | None = None) -> 
 
     for name in pending:
         out[name] = build(name, ())
-    for name, value in resolved.items():
-        out.setdefault(name, value)
+    for name, value in raw.items():
+        if not isinstance(value, dict):
+            out[name] = value  # not a table: left for validation to reject, even over a preset
     return out

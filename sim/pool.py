@@ -163,6 +163,7 @@ class Pool:
         self.day_arrivals += 1
         if self.busy < self.capacity:
             self.busy += 1
+            call.done = True  # served: its timer, if any, must ignore it
             self._start(call)
             return True
         return False
@@ -187,7 +188,11 @@ class Pool:
         self.day_served += 1
         if self.waiting:
             self._dispatch()
-        elif self.draining and self.busy == 0:
+        self._close_if_drained()
+
+    def _close_if_drained(self) -> None:
+        """A draining pool stops being staffed (and paid) once nothing is left to do."""
+        if self.draining and self.busy == 0 and self.waiting == 0 and self.capacity:
             self.set_capacity(0)
 
     def set_capacity(self, agents: int) -> None:
@@ -210,6 +215,7 @@ class Pool:
             if call is None:
                 break
             self.busy += 1
+            call.done = True
             self._start(call)
 
     def _pop(self, now: float) -> Call | None:
@@ -220,6 +226,8 @@ class Pool:
                     continue  # already settled by the timer
                 self.waiting -= 1
                 if call.expire < now:
+                    # it hung up at ``expire`` but was counted as waiting until now
+                    self.wait_area -= now - call.expire
                     call.done = True
                     self._expire(call)
                     continue
@@ -240,6 +248,7 @@ class Pool:
             call = heappop(heap)[2]
             if not call.done:
                 self._advance_wait(now)
+                self.wait_area -= now - call.expire  # waiting ended when it hung up
                 call.done = True
                 self.waiting -= 1
                 self._expire(call)
@@ -247,3 +256,4 @@ class Pool:
             heappop(heap)
         if heap:
             self._arm(heap[0][0])
+        self._close_if_drained()

@@ -209,7 +209,7 @@ class Population:
 
     # -- departures -------------------------------------------------------------
     def leave(self, ids: np.ndarray | int, now_min: float, cause: int) -> None:
-        ids = np.atleast_1d(ids)
+        ids = np.unique(np.atleast_1d(ids))  # a repeated id leaves once
         ids = ids[self.alive[ids]]
         seg = self.segment[ids]
         n_seg = len(self.segment_names)

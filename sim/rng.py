@@ -43,7 +43,7 @@ PURPOSES = (
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
-_TWO_POW_M53 = 2.0**-53
+_TWO_POW_M52 = 2.0**-52
 
 
 def seed_sequence(seed: int | np.random.SeedSequence | np.random.Generator) -> np.random.SeedSequence:
@@ -78,8 +78,9 @@ class KeyedUniform:
         z = (z ^ (z >> np.uint64(30))) * _MIX1
         z = (z ^ (z >> np.uint64(27))) * _MIX2
         z = z ^ (z >> np.uint64(31))
-        # 53 random bits, shifted by half a step so that 0 and 1 never occur.
-        return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TWO_POW_M53
+        # 52 random bits, shifted by half a step: the largest value, 1 - 2**-53, is exactly
+        # representable (with 53 bits it would round up to 1.0), the smallest is 2**-53.
+        return ((z >> np.uint64(12)).astype(np.float64) + 0.5) * _TWO_POW_M52
 
 
 class Streams:

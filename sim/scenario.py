@@ -568,7 +568,17 @@ def _short_repr(value: Any) -> str | None:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-_MISSING = object()
+class _Missing:
+    """'No value to show' for an issue; pickles as this very object (ScenarioError crosses processes)."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+    def __reduce__(self) -> str:
+        return "_MISSING"
+
+
+_MISSING = _Missing()
 
 
 class ScenarioError(ValueError):
@@ -582,14 +592,31 @@ class ScenarioError(ValueError):
         lines += [f"  {issue}" for issue in self.errors]
         super().__init__("\n".join(lines))
 
+    def __reduce__(self):
+        # rebuild from the issues, not from the message (process pools pickle exceptions)
+        return (type(self), (self.errors, self.source))
+
 
 def _loc_to_path(loc: tuple[Any, ...]) -> str:
+    """Dotted path of a pydantic location; list positions as [i], table keys (even integer ones) as .key."""
     parts: list[str] = []
+    tp: Any = Scenario
     for item in loc:
-        if isinstance(item, int):
+        tp = _unwrap(tp)
+        origin = typing.get_origin(tp)
+        if isinstance(item, int) and origin is list:
             parts.append(f"[{item}]")
         else:
             parts.append(("." if parts else "") + str(item))
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(str(item))
+            tp = field.annotation if field is not None else None
+        elif origin is dict:
+            tp = typing.get_args(tp)[1]
+        elif origin is list:
+            tp = typing.get_args(tp)[0]
+        else:
+            tp = None
     return "".join(parts)
 
 

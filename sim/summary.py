@@ -105,13 +105,18 @@ def summarise(
     training = w.field("cost_training")
     interventions = w.field("cost_interventions")
     if not all_segments:
+        # staff cost follows the agent minutes a segment used; with no minutes in the window
+        # (no demand at all) it is shared by customers instead, so segments still add up to the total
+        cust_share = _ratio(customers.sum(), everyone.seg_field("customers").sum())
+        cust_share = 0.0 if math.isnan(cust_share) else cust_share
         front_share = _ratio(w.c("handle_minutes_front"), everyone.c("handle_minutes_front"))
         am_share = _ratio(w.c("handle_minutes_am"), everyone.c("handle_minutes_am"))
-        cust_share = _ratio(customers.sum(), everyone.seg_field("customers").sum())
-        staff *= 0.0 if math.isnan(front_share) else front_share
-        training *= 0.0 if math.isnan(front_share) else front_share
-        am *= 0.0 if math.isnan(am_share) else am_share
-        interventions *= 0.0 if math.isnan(cust_share) else cust_share
+        front_share = cust_share if math.isnan(front_share) else front_share
+        am_share = cust_share if math.isnan(am_share) else am_share
+        staff *= front_share
+        training *= front_share
+        am *= am_share
+        interventions *= cust_share
     self_service = w.c("self_service_sessions") * economics.self_service_cost
     cost_service = staff + am + training + interventions + self_service
     cost_acquisition = w.c("acquired") * economics.acquisition_cost
