@@ -37,6 +37,7 @@ from .metrics import (
     C_PROMISES,
     C_SELF_SERVICE,
     C_TRANSFERS,
+    C_WAIT_ABANDONED,
     C_WAIT_SUM,
     C_WAITED,
     C_WITHIN,
@@ -465,6 +466,7 @@ class Desk:
             sim.promise_broken(issue)
             return
         sim.metrics.add_at(call.expire, issue.seg * _NC + C_ABANDONED)
+        sim.metrics.add_at(call.expire, issue.seg * _NC + C_WAIT_ABANDONED, call.expire - call.arrival)
         issue.wait_minutes += call.expire - call.arrival
         issue.waits += 1
         if sim.log is not None:

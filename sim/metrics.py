@@ -27,6 +27,7 @@ COUNTERS = (
     "answered_after_waiting",
     "wait_minutes_answered",
     "abandoned",
+    "wait_minutes_abandoned",  # minutes callers waited before hanging up
     "transfers",
     "callbacks_made",  # promised call-backs an agent made (promise kept)
     "promises_made",
@@ -59,6 +60,7 @@ C_WITHIN = _IDX["answered_within_target"]
 C_WAITED = _IDX["answered_after_waiting"]
 C_WAIT_SUM = _IDX["wait_minutes_answered"]
 C_ABANDONED = _IDX["abandoned"]
+C_WAIT_ABANDONED = _IDX["wait_minutes_abandoned"]
 C_TRANSFERS = _IDX["transfers"]
 C_CALLBACKS = _IDX["callbacks_made"]
 C_PROMISES = _IDX["promises_made"]
