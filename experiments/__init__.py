@@ -3,6 +3,8 @@
 >>> import sim, experiments
 >>> scenario = sim.load_scenario("scenarios/utility_callcentre.toml")
 >>> result = experiments.compare(scenario, ["efficiency", "effectiveness"], reps=3)  # doctest: +SKIP
+>>> table = experiments.sweep(scenario, {"response.retry_p": (0.5, 1.0)}, reps=2,
+...                           design="lhs", samples=8, store="runs.sqlite")  # doctest: +SKIP
 
 Submodules load on first use, so the command line starts quickly.
 """
@@ -17,22 +19,31 @@ _WHERE = {
     "compare": "comparison",
     "comparison_from_runs": "comparison",
     "mean_ci": "comparison",
+    "DESIGNS": "design",
     "Range": "design",
     "grid": "design",
+    "integer_paths": "design",
     "latin_hypercube": "design",
     "make_design": "design",
+    "normalize_vary": "design",
     "parse_vary": "design",
     "sobol": "design",
+    "SchedulerUnavailableError": "executors",
     "SerialExecutor": "executors",
     "make_executor": "executors",
+    "RunFailedError": "replication",
     "replicate": "replication",
+    "run_replications": "replication",
     "RunOutcome": "runs",
     "RunSpec": "runs",
     "replication_seed": "runs",
     "run_key": "runs",
+    "METHODS": "sensitivity_analysis",
     "sensitivity": "sensitivity_analysis",
+    "MissingDependencyError": "store",
     "Store": "store",
-    "SweepResult": "sweeps",
+    "StoreError": "store",
+    "SweepWarning": "sweeps",
     "design_points": "sweeps",
     "run_points": "sweeps",
     "sweep": "sweeps",

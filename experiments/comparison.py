@@ -19,7 +19,7 @@ from scipy.special import stdtrit
 
 import sim
 
-from .replication import check_policies, replicate
+from .replication import check_policies, replicate, run_replications
 
 __all__ = ["Comparison", "compare", "mean_ci", "comparison_from_runs"]
 
@@ -38,11 +38,16 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float]
 
 @dataclass
 class Comparison:
-    """Replications of several policies and what they say."""
+    """Replications of several policies and what they say.
 
-    runs: pd.DataFrame  # one row per (policy, rep)
-    means: pd.DataFrame  # index metric; columns (policy, "mean" | "half_width")
-    differences: pd.DataFrame  # index metric; columns (policy, "mean" | "half_width"), vs baseline
+    ``means`` and ``differences`` are indexed by metric, with columns
+    ``(policy, "mean")`` and ``(policy, "half_width")``; a difference is the
+    policy minus the baseline, paired by replication (the baseline's own is 0).
+    """
+
+    runs: pd.DataFrame
+    means: pd.DataFrame
+    differences: pd.DataFrame
     baseline: str
     reps: int
     level: float = 0.95
@@ -72,6 +77,13 @@ class Comparison:
 def comparison_from_runs(
     runs: pd.DataFrame, baseline: str | None = None, level: float = 0.95, metrics: Sequence[str] = sim.METRICS
 ) -> Comparison:
+    """Means, intervals and paired differences from a table of runs (as :func:`replicate` returns).
+
+    Differences pair the runs of a policy and of the baseline by replication
+    number; a replication where either is NaN drops out of that metric's pair.
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level}")
     policies = list(dict.fromkeys(runs["policy"]))
     baseline = policies[0] if baseline is None else baseline
     if baseline not in policies:
@@ -102,12 +114,15 @@ def compare(
     target_metric: str | None = None,
     target_half_width: float | None = None,
     max_reps: int = 50,
+    level: float = 0.95,
 ) -> Comparison:
     """Replicate ``policies`` on common random numbers and compare them against ``baseline``.
 
-    With ``target_metric`` and ``target_half_width``, replications are added (in
-    rounds of ``reps``) until every paired difference of that metric has a 95 %
-    half-width at or below the target, or ``max_reps`` is reached.
+    ``baseline`` defaults to the first policy. With ``target_metric`` and
+    ``target_half_width`` the comparison is sequential: replications are added,
+    ``reps`` at a time, until the half-width of every paired difference of that
+    metric (of the mean, if there is only one policy) is at or below the target,
+    or ``max_reps`` is reached; only the new replications run in each round.
     """
     names = check_policies(scenario, policies)
     base = names[0] if baseline is None else baseline
@@ -115,16 +130,39 @@ def compare(
         raise ValueError(f"baseline {base!r} is not among the compared policies: {', '.join(names)}")
     if (target_metric is None) != (target_half_width is None):
         raise ValueError("give both target_metric and target_half_width, or neither")
-    if target_metric is not None and target_metric not in sim.METRICS:
-        raise ValueError(f"unknown metric {target_metric!r}; metrics: {', '.join(sim.METRICS)}")
+    if target_metric is not None:
+        if target_metric not in sim.METRICS:
+            raise ValueError(f"unknown metric {target_metric!r}; metrics: {', '.join(sim.METRICS)}")
+        if not target_half_width > 0:
+            raise ValueError(f"target_half_width must be > 0, got {target_half_width}")
+        if max_reps < reps:
+            raise ValueError(f"max_reps ({max_reps}) must be >= reps ({reps})")
     runs = replicate(scenario, names, reps, seed, workers, scheduler, progress)
-    result = comparison_from_runs(runs, base)
-    while target_metric is not None and result.reps < max_reps:
-        widths = result.differences.loc[target_metric].xs("half_width", level=1).drop(base)
-        if len(widths) and (widths <= target_half_width).all():
-            break
-        more = min(reps, max_reps - result.reps)
-        extra = replicate(scenario, names, result.reps + more, seed, workers, scheduler, progress)
-        runs = extra  # replications are keyed by number: the first ones are identical
-        result = comparison_from_runs(runs, base)
+    result = comparison_from_runs(runs, base, level)
+    done = reps
+    while (
+        target_metric is not None
+        and done < max_reps
+        and not _reached(result, target_metric, target_half_width)
+    ):
+        more = range(done, min(done + reps, max_reps))
+        extra = run_replications(scenario, names, more, seed, workers, scheduler, progress)
+        runs = pd.concat([runs, extra]).pipe(_in_order, names)
+        done = more.stop
+        result = comparison_from_runs(runs, base, level)
     return result
+
+
+def _in_order(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    order = {name: i for i, name in enumerate(names)}
+    runs = runs.assign(_order=runs["policy"].map(order)).sort_values(["_order", "rep"])
+    return runs.drop(columns="_order").reset_index(drop=True)
+
+
+def _reached(result: Comparison, metric: str, half_width: float) -> bool:
+    """Is every paired difference (or the single mean) of ``metric`` as precise as asked?"""
+    if len(result.policies) == 1:
+        widths = result.means.loc[metric].xs("half_width", level=1)
+    else:
+        widths = result.differences.loc[metric].xs("half_width", level=1).drop(result.baseline)
+    return bool(len(widths)) and bool((widths <= half_width).all())

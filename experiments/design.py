@@ -1,11 +1,14 @@
 """Experimental designs: which parameter values a sweep visits.
 
 ``vary`` maps dotted scenario paths to either a list of values (a factor with
-levels) or a ``Range(lo, hi)``. A full grid crosses every level (a range
-contributes ``levels`` evenly spaced values); a Latin hypercube or a Sobol
-sequence samples the box of ranges (list factors are picked by the same
-uniform coordinate). Paths whose current value in the scenario is an integer
-get integers. Everything here is a pure function of its arguments.
+levels) or a range: ``(lo, hi)`` or ``Range(lo, hi)``. A full grid crosses
+every level (a range contributes ``levels`` evenly spaced values); a Latin
+hypercube or a scrambled Sobol sequence samples the box of ranges (a list
+factor is picked by the same uniform coordinate, each level equally likely).
+Integer paths get integers, every integer in a range equally likely.
+
+Everything here is a pure function of its arguments; which paths are integer
+is decided from a scenario by :func:`integer_paths`.
 """
 
 from __future__ import annotations
@@ -14,37 +17,108 @@ import itertools
 import math
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Range", "parse_vary", "grid", "latin_hypercube", "sobol", "make_design", "DESIGNS", "value_at"]
+from sim.scenario import declared_type
+
+__all__ = [
+    "DESIGNS",
+    "Range",
+    "Factor",
+    "normalize_vary",
+    "parse_vary",
+    "grid",
+    "latin_hypercube",
+    "sobol",
+    "make_design",
+    "integer_paths",
+    "value_at",
+]
 
 DESIGNS = ("grid", "lhs", "sobol")
 
 
 @dataclass(frozen=True)
 class Range:
-    """A continuous factor from ``lo`` to ``hi`` (inclusive)."""
+    """A continuous factor from ``lo`` to ``hi`` (both included); ``integer`` draws whole numbers."""
 
     lo: float
     hi: float
     integer: bool = False
 
     def __post_init__(self) -> None:
+        for bound in (self.lo, self.hi):
+            if isinstance(bound, bool) or not isinstance(bound, (int, float, np.integer, np.floating)):
+                raise ValueError(f"range bounds must be numbers, got {self.lo!r}:{self.hi!r}")
         if not (math.isfinite(self.lo) and math.isfinite(self.hi)):
             raise ValueError(f"range bounds must be finite, got {self.lo}:{self.hi}")
         if self.lo > self.hi:
             raise ValueError(f"range {self.lo}:{self.hi} has lo > hi")
+        if self.integer and math.ceil(self.lo) > math.floor(self.hi):
+            raise ValueError(f"integer range {self.lo}:{self.hi} holds no whole number")
 
     def at(self, u: float) -> float | int:
-        x = self.lo + u * (self.hi - self.lo)
-        return int(round(x)) if self.integer else float(x)
+        """The value at unit coordinate ``u`` in [0, 1): uniform over the range (or its integers)."""
+        if self.integer:
+            lo, hi = math.ceil(self.lo), math.floor(self.hi)
+            return int(lo + min(math.floor(u * (hi - lo + 1)), hi - lo))
+        return float(self.lo + u * (self.hi - self.lo))
+
+    def levels(self, n: int) -> list[float | int]:
+        """``n`` evenly spaced values from lo to hi (integers rounded, repeats dropped)."""
+        us = [0.5] if n == 1 else [i / (n - 1) for i in range(n)]
+        xs = [self.lo + u * (self.hi - self.lo) for u in us]
+        if self.integer:
+            return list(dict.fromkeys(int(round(x)) for x in xs))
+        return list(dict.fromkeys(float(x) for x in xs))
 
 
-_RANGE = re.compile(r"^\s*([-+0-9.eE_]+)\s*:\s*([-+0-9.eE_]+)\s*$")
+#: a factor of a design: levels to visit, or a range to sample
+Factor = list[Any] | Range
+
+
+def _python(value: Any) -> Any:
+    """NumPy scalars as Python numbers, so values pickle, compare and serialise plainly."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def normalize_vary(vary: Mapping[str, Any]) -> dict[str, Factor]:
+    """Check ``vary`` and give it one shape: lists of levels, or Range.
+
+    A tuple ``(lo, hi)`` is a range; a list (or NumPy array) holds levels.
+    """
+    out: dict[str, Factor] = {}
+    for path, spec in vary.items():
+        if not isinstance(path, str) or not path.strip():
+            raise ValueError(f"a varied path must be a dotted string, got {path!r}")
+        if isinstance(spec, Range):
+            out[path] = spec
+        elif isinstance(spec, tuple):
+            if len(spec) != 2:
+                raise ValueError(
+                    f"{path}: a tuple is a (lo, hi) range, got {len(spec)} items; use a list for levels"
+                )
+            try:
+                out[path] = Range(_python(spec[0]), _python(spec[1]))
+            except ValueError as exc:
+                raise ValueError(f"{path}: {exc}") from None
+        elif isinstance(spec, (list, np.ndarray, range)):
+            values = [_python(v) for v in (spec.tolist() if isinstance(spec, np.ndarray) else spec)]
+            if not values:
+                raise ValueError(f"{path}: no values given")
+            out[path] = values
+        else:
+            raise ValueError(f"{path}: expected a list of values or a (lo, hi) range, got {spec!r}")
+    return out
+
+
+# -- the command line's --vary -------------------------------------------------------
+_NUMBER = r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_RANGE = re.compile(rf"^\s*({_NUMBER})\s*:\s*({_NUMBER})\s*$")
 
 
 def _toml_value(text: str) -> Any:
@@ -54,14 +128,21 @@ def _toml_value(text: str) -> Any:
         return text
 
 
-def parse_vary(items: Sequence[str]) -> dict[str, list[Any] | Range]:
+def _levels(spec: str) -> list[Any]:
+    """``1,2,3`` or ``"a","b"`` or ``fixed,erlang_c``: a TOML array if it parses, else split on commas."""
+    try:
+        values = tomllib.loads(f"v = [{spec}]")["v"]
+    except tomllib.TOMLDecodeError:
+        values = [_toml_value(v.strip()) for v in spec.split(",") if v.strip()]
+    return values
+
+
+def parse_vary(items: Sequence[str]) -> dict[str, Factor]:
     """``["a.b=1,2,3", "c.d=0.1:0.9"]`` -> ``{"a.b": [1, 2, 3], "c.d": Range(0.1, 0.9)}``."""
-    out: dict[str, list[Any] | Range] = {}
+    out: dict[str, Factor] = {}
     for item in items:
-        if "=" not in item:
-            raise ValueError(f"--vary expects PATH=V1,V2,... or PATH=LO:HI, got {item!r}")
-        path, spec = (x.strip() for x in item.split("=", 1))
-        if not path or not spec:
+        path, sep, spec = (x.strip() for x in item.partition("="))
+        if not sep or not path or not spec:
             raise ValueError(f"--vary expects PATH=V1,V2,... or PATH=LO:HI, got {item!r}")
         if path in out:
             raise ValueError(f"--vary names {path!r} twice")
@@ -72,17 +153,22 @@ def parse_vary(items: Sequence[str]) -> dict[str, list[Any] | Range]:
             except ValueError as exc:
                 raise ValueError(f"--vary {path}: {exc}") from None
         else:
-            values = [_toml_value(v.strip()) for v in spec.split(",") if v.strip()]
+            values = _levels(spec)
             if not values:
                 raise ValueError(f"--vary {path}: no values given")
             out[path] = values
     return out
 
 
+# -- which paths hold integers ---------------------------------------------------------
+def _keys(path: str) -> list[str]:
+    return [k for k in re.split(r"\.|\[(\d+)\]", path) if k]
+
+
 def value_at(data: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted path of a nested dict (``a.b[0].c`` or ``a.b.0.c``), or None."""
     node: Any = data
-    for key in (k for k in re.split(r"\.|\[(\d+)\]", path) if k):
+    for key in _keys(path):
         if isinstance(node, list) and key.isdigit() and int(key) < len(node):
             node = node[int(key)]
         elif isinstance(node, Mapping) and key in node:
@@ -92,43 +178,52 @@ def value_at(data: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def _with_types(vary: Mapping[str, list[Any] | Range], base: Mapping[str, Any] | None) -> dict:
-    """Mark ranges over integer-valued paths as integer."""
-    out: dict[str, list[Any] | Range] = {}
-    for path, spec in vary.items():
-        if isinstance(spec, Range) and base is not None:
-            current = value_at(base, path)
-            if isinstance(current, int) and not isinstance(current, bool):
-                spec = Range(spec.lo, spec.hi, integer=True)
+def integer_paths(scenario: Any, paths: Collection[str]) -> set[str]:
+    """The paths whose value is an integer: by the scenario's current value, else by its schema.
+
+    The schema decides when the current value is unset (None), e.g. a head count
+    that only fixed staffing uses.
+    """
+    data = scenario.model_dump(mode="python")
+    out = set()
+    for path in paths:
+        current = value_at(data, path)
+        if current is None:
+            is_int = declared_type(type(scenario), _keys(path)) is int
+        else:
+            is_int = isinstance(current, int) and not isinstance(current, bool)
+        if is_int:
+            out.add(path)
+    return out
+
+
+def _typed(vary: Mapping[str, Any], integer: Collection[str]) -> dict[str, Factor]:
+    out = {}
+    for path, spec in normalize_vary(vary).items():
+        if isinstance(spec, Range) and path in integer and not spec.integer:
+            spec = Range(spec.lo, spec.hi, integer=True)
         out[path] = spec
     return out
 
 
-def grid(
-    vary: Mapping[str, list[Any] | Range], levels: int = 3, base: Mapping[str, Any] | None = None
-) -> list[dict]:
-    """Every combination of the factors' levels (ranges: ``levels`` evenly spaced values)."""
-    if not vary:
-        return [{}]
+# -- designs ----------------------------------------------------------------------------
+def grid(vary: Mapping[str, Any], levels: int = 3, integer: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Every combination of the factors' levels, the last factor varying fastest.
+
+    A range contributes ``levels`` evenly spaced values from lo to hi.
+    """
     if levels < 1:
         raise ValueError(f"levels must be >= 1, got {levels}")
-    vary = _with_types(vary, base)
-    axes = []
-    for spec in vary.values():
-        if isinstance(spec, Range):
-            us = [0.5] if levels == 1 else [i / (levels - 1) for i in range(levels)]
-            values = list(dict.fromkeys(spec.at(u) for u in us))
-        else:
-            values = list(spec)
-        axes.append(values)
-    return [dict(zip(vary, combo, strict=True)) for combo in itertools.product(*axes)]
+    factors = _typed(vary, integer)
+    axes = [spec.levels(levels) if isinstance(spec, Range) else list(spec) for spec in factors.values()]
+    return [dict(zip(factors, combo, strict=True)) for combo in itertools.product(*axes)]
 
 
-def _from_unit(vary: Mapping[str, list[Any] | Range], u: np.ndarray) -> list[dict]:
+def _from_unit(factors: Mapping[str, Factor], u: np.ndarray) -> list[dict[str, Any]]:
     points = []
     for row in u:
         point = {}
-        for (path, spec), x in zip(vary.items(), row, strict=True):
+        for (path, spec), x in zip(factors.items(), row, strict=True):
             if isinstance(spec, Range):
                 point[path] = spec.at(float(x))
             else:
@@ -138,49 +233,49 @@ def _from_unit(vary: Mapping[str, list[Any] | Range], u: np.ndarray) -> list[dic
 
 
 def latin_hypercube(
-    vary: Mapping[str, list[Any] | Range], samples: int, seed: int = 0, base: Mapping[str, Any] | None = None
-) -> list[dict]:
-    """``samples`` points of a Latin hypercube over the factors."""
+    vary: Mapping[str, Any], samples: int, seed: int = 0, integer: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """``samples`` points of a Latin hypercube: each range cut in ``samples`` strata, one point in each."""
     if samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples}")
-    vary = _with_types(vary, base)
-    if not vary:
+    factors = _typed(vary, integer)
+    if not factors:
         return [{}]
-    from scipy.stats import qmc  # imported here: scipy.stats is slow to import for every command
+    from scipy.stats import qmc  # here: scipy.stats is slow to import, and most commands never need it
 
-    u = qmc.LatinHypercube(d=len(vary), seed=np.random.default_rng(seed)).random(samples)
-    return _from_unit(vary, u)
+    u = qmc.LatinHypercube(d=len(factors), seed=np.random.default_rng(seed)).random(samples)
+    return _from_unit(factors, u)
 
 
 def sobol(
-    vary: Mapping[str, list[Any] | Range], samples: int, seed: int = 0, base: Mapping[str, Any] | None = None
-) -> list[dict]:
-    """``samples`` points of a scrambled Sobol sequence (a power of two keeps its balance)."""
+    vary: Mapping[str, Any], samples: int, seed: int = 0, integer: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """The first ``samples`` points of a scrambled Sobol sequence (a power of two keeps it balanced)."""
     if samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples}")
-    vary = _with_types(vary, base)
-    if not vary:
+    factors = _typed(vary, integer)
+    if not factors:
         return [{}]
     from scipy.stats import qmc
 
-    engine = qmc.Sobol(d=len(vary), scramble=True, seed=np.random.default_rng(seed))
-    m = math.ceil(math.log2(samples))
-    u = engine.random_base2(m)[:samples]
-    return _from_unit(vary, u)
+    engine = qmc.Sobol(d=len(factors), scramble=True, seed=np.random.default_rng(seed))
+    u = engine.random_base2(max(0, math.ceil(math.log2(samples))))[:samples]
+    return _from_unit(factors, u)
 
 
 def make_design(
     design: str,
-    vary: Mapping[str, list[Any] | Range],
+    vary: Mapping[str, Any],
     samples: int | None = None,
     seed: int = 0,
-    base: Mapping[str, Any] | None = None,
-) -> list[dict]:
-    """The points of ``design`` ("grid", "lhs" or "sobol")."""
+    integer: Collection[str] = (),
+) -> list[dict[str, Any]]:
+    """The points of ``design``: "grid" (``samples`` = levels per range, default 3), "lhs" or
+    "sobol" (``samples`` points, default 16)."""
     if design == "grid":
-        return grid(vary, levels=samples or 3, base=base)
+        return grid(vary, levels=3 if samples is None else samples, integer=integer)
     if design == "lhs":
-        return latin_hypercube(vary, samples or 16, seed, base)
+        return latin_hypercube(vary, 16 if samples is None else samples, seed, integer)
     if design == "sobol":
-        return sobol(vary, samples or 16, seed, base)
+        return sobol(vary, 16 if samples is None else samples, seed, integer)
     raise ValueError(f"unknown design {design!r}; designs: {', '.join(DESIGNS)}")

@@ -1,4 +1,4 @@
-"""Global sensitivity analysis with SALib: which parameters move which outputs.
+"""Global sensitivity analysis with SALib: which parameters move which outputs, and how sure we are.
 
 The problem is the box of ``ranges``; SALib samples it (Morris trajectories, or
 Saltelli's scheme for Sobol indices); every sample point is run with ``reps``
@@ -6,35 +6,55 @@ replications on common random numbers (replication r has the same seed at every
 point, so the differences between points are not drowned in noise), the
 replications are averaged, and SALib turns the averages into indices with 95 %
 confidence intervals (bootstrap). Integer-valued parameters are rounded for the
-run.
+run; the analysis uses the sampled values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
 
 import sim
 
-from .design import Range, value_at
+from .design import Range, integer_paths, normalize_vary
+from .replication import RunFailedError
 from .store import Store
-from .sweeps import run_points
+from .sweeps import design_points, run_points
 
-__all__ = ["sensitivity", "METHODS"]
+__all__ = ["sensitivity", "METHODS", "INDICES"]
 
 METHODS = ("morris", "sobol")
+#: the index columns each method reports, next to ``output`` and ``parameter``
+INDICES = {"morris": ("mu_star", "mu_star_conf", "sigma", "mu"), "sobol": ("S1", "S1_conf", "ST", "ST_conf")}
+
+
+def _problem(ranges: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Range]]:
+    factors = normalize_vary(ranges)
+    not_ranges = [p for p, r in factors.items() if not isinstance(r, Range)]
+    if not factors or not_ranges:
+        raise ValueError(
+            "sensitivity needs (lo, hi) ranges, got "
+            + (f"a list of values for {', '.join(not_ranges)}" if not_ranges else "no parameter")
+        )
+    flat = [p for p, r in factors.items() if not r.lo < r.hi]
+    if flat:
+        raise ValueError(f"every range needs lo < hi; not so for {', '.join(flat)}")
+    names = list(factors)
+    problem = {
+        "num_vars": len(names),
+        "names": names,
+        "bounds": [[factors[n].lo, factors[n].hi] for n in names],
+    }
+    return problem, factors  # type: ignore[return-value]
 
 
 def sensitivity(
     scenario: sim.Scenario,
-    ranges: Mapping[str, Range],
+    ranges: Mapping[str, Any],
     outputs: Sequence[str],
     method: str = "morris",
     samples: int = 8,
@@ -48,86 +68,94 @@ def sensitivity(
     scheduler: str | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
-    """Sensitivity indices of ``outputs`` to the parameters in ``ranges``.
+    """Sensitivity indices of ``outputs`` (metric names) to the parameters in ``ranges``.
 
-    Morris: ``samples`` trajectories ((k + 1) runs each): mu_star (mean absolute
-    elementary effect), sigma, mu_star_conf. Sobol: ``samples`` base points
-    ((k + 2) runs each): S1, S1_conf, ST, ST_conf. Returns one row per
-    (output, parameter).
+    ``ranges`` maps dotted paths to ``(lo, hi)``. Morris: ``samples``
+    trajectories of (k + 1) points on a ``levels``-level grid; reports mu_star
+    (mean absolute elementary effect, in the output's units), its 95 %
+    interval mu_star_conf, sigma and mu. Sobol: ``samples`` base points
+    (a power of two), N (k + 2) points; reports first-order S1 and total ST
+    with their 95 % intervals. Returns one row per (output, parameter);
+    ``attrs`` holds method, policy, points and runs.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
+    outputs = [outputs] if isinstance(outputs, str) else list(outputs)
     bad = [o for o in outputs if o not in sim.METRICS]
-    if bad:
-        raise ValueError(f"unknown output {', '.join(bad)}; outputs: {', '.join(sim.METRICS)}")
-    not_ranges = [p for p, r in ranges.items() if not isinstance(r, Range)]
-    if not_ranges or len(ranges) < 1:
-        raise ValueError(
-            f"sensitivity needs LO:HI ranges, got values for: {', '.join(not_ranges) or 'nothing'}"
-        )
-    if any(r.lo == r.hi for r in ranges.values()):
-        raise ValueError("every range needs lo < hi")
+    if bad or not outputs:
+        raise ValueError(f"unknown output {', '.join(bad) or '(none)'}; outputs: {', '.join(sim.METRICS)}")
+    if samples < 2:
+        raise ValueError(f"samples must be >= 2, got {samples}")
+    problem, factors = _problem(ranges)
     policy = policy or scenario.default_policy
-    names = list(ranges)
-    problem = {
-        "num_vars": len(names),
-        "names": names,
-        "bounds": [[ranges[n].lo, ranges[n].hi] for n in names],
-    }
+    if policy not in scenario.policies:
+        raise ValueError(f"unknown policy {policy!r}; this scenario has: {', '.join(scenario.policies)}")
+    for name, r in factors.items():  # each end of each range must make a valid scenario
+        design_points(scenario, {name: [r.lo, r.hi]})
+    names = problem["names"]
     if method == "morris":
+        from SALib.sample import morris as morris_sample
+
         x = morris_sample.sample(problem, samples, num_levels=levels, seed=design_seed)
     else:
+        from SALib.sample import sobol as sobol_sample
+
         x = sobol_sample.sample(problem, samples, calc_second_order=False, seed=design_seed)
-    base = scenario.model_dump(mode="python")
-    integer = [isinstance(value_at(base, n), int) and not isinstance(value_at(base, n), bool) for n in names]
+    integer = integer_paths(scenario, names)
     points = [
-        {n: (int(round(v)) if is_int else float(v)) for n, v, is_int in zip(names, row, integer, strict=True)}
+        {n: (int(round(v)) if n in integer else float(v)) for n, v in zip(names, row, strict=True)}
         for row in x
     ]
-    result = run_points(
-        scenario, points, [policy], reps, store, seed, workers, scheduler, progress, params=names
+    table = run_points(
+        scenario,
+        points,
+        [policy],
+        reps,
+        store,
+        seed,
+        workers,
+        scheduler,
+        progress,
+        params=names,
+        definition={"sensitivity": method, "ranges": {n: [r.lo, r.hi] for n, r in factors.items()}},
     )
-    if len(result.failed):
-        raise RuntimeError(f"{len(result.failed)} runs failed, e.g.: {result.failed.iloc[0]['error']}")
-    means = result.table.groupby("point")[list(outputs)].mean().reindex(range(len(points)))
+    if table.attrs["failed"]:
+        first = table.attrs["failures"][0]
+        raise RunFailedError(
+            f"{table.attrs['failed']} runs failed, e.g. point {first['point']}: {first['error']}"
+        )
+    means = table.groupby("point")[outputs].mean().reindex(range(len(points)))
     rows = []
     for output in outputs:
         y = means[output].to_numpy(dtype=float)
         if np.isnan(y).any():
             raise ValueError(
-                f"output {output!r} is NaN at {int(np.isnan(y).sum())} sample points "
+                f"output {output!r} is NaN at {int(np.isnan(y).sum())} of {len(y)} sample points "
                 "(e.g. no calls offered); choose another output or other ranges"
             )
-        if method == "morris":
-            res = morris_analyze.analyze(problem, x, y, conf_level=0.95, num_resamples=1000, seed=design_seed)
-            for i, n in enumerate(names):
-                rows.append(
-                    {
-                        "output": output,
-                        "parameter": n,
-                        "mu": res["mu"][i],
-                        "mu_star": res["mu_star"][i],
-                        "sigma": res["sigma"][i],
-                        "mu_star_conf": res["mu_star_conf"][i],
-                    }
-                )
-        else:
-            res = sobol_analyze.analyze(
-                problem, y, calc_second_order=False, conf_level=0.95, num_resamples=1000, seed=design_seed
-            )
-            for i, n in enumerate(names):
-                rows.append(
-                    {
-                        "output": output,
-                        "parameter": n,
-                        "S1": res["S1"][i],
-                        "S1_conf": res["S1_conf"][i],
-                        "ST": res["ST"][i],
-                        "ST_conf": res["ST_conf"][i],
-                    }
-                )
-    frame = pd.DataFrame(rows)
+        rows += _analyse(method, problem, x, y, output, design_seed)
+    frame = pd.DataFrame(rows, columns=["output", "parameter", *INDICES[method]])
     frame.attrs.update(
-        {"method": method, "runs": len(points) * reps, "points": len(points), "policy": policy}
+        {"method": method, "policy": policy, "points": len(points), "runs": len(points) * reps}
     )
     return frame
+
+
+def _analyse(
+    method: str, problem: dict[str, Any], x: np.ndarray, y: np.ndarray, output: str, seed: int
+) -> list[dict[str, Any]]:
+    names = problem["names"]
+    if method == "morris":
+        from SALib.analyze import morris as morris_analyze
+
+        res = morris_analyze.analyze(problem, x, y, conf_level=0.95, num_resamples=1000, seed=seed)
+    else:
+        from SALib.analyze import sobol as sobol_analyze
+
+        res = sobol_analyze.analyze(
+            problem, y, calc_second_order=False, conf_level=0.95, num_resamples=1000, seed=seed
+        )
+    return [
+        {"output": output, "parameter": n, **{c: float(res[c][i]) for c in INDICES[method]}}
+        for i, n in enumerate(names)
+    ]

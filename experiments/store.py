@@ -6,16 +6,21 @@ same store finds what is already done and runs only the rest; a failed run is
 stored with its error and retried next time. The file is in WAL mode and every
 run is committed as it finishes: a process killed at any moment leaves a
 readable store that has lost at most the runs still in flight. Only the main
-process writes. Each row carries its provenance: package version, scenario
-hash and name, root seed, parameters, timing.
+process writes.
+
+Each row carries its provenance (package version, scenario name and hash, root
+seed, parameters, start and finish time, host, run time); the ``scenarios``
+table keeps the content of every scenario by hash and ``sweeps`` the definition
+of every sweep run against the store, so a store alone says how to reproduce it.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -25,32 +30,96 @@ import pandas as pd
 
 import sim
 
-from .runs import RunOutcome
+from .runs import RunOutcome, canonical_json
 
-__all__ = ["Store", "package_version"]
+__all__ = [
+    "PROVENANCE_COLUMNS",
+    "parameter_columns",
+    "Store",
+    "StoreError",
+    "MissingDependencyError",
+    "package_version",
+    "EXPORT_FORMATS",
+    "RUN_COLUMNS",
+]
+
+SCHEMA_VERSION = 2
+EXPORT_FORMATS = ("csv", "parquet")
+
+#: the columns of the runs table, in order (parameters and metrics are stored as JSON)
+RUN_COLUMNS = (
+    "key",
+    "status",  # 'ok' or 'failed'
+    "scenario_name",
+    "scenario_hash",
+    "policy",
+    "point",  # index of the design point in the sweep that ran it
+    "rep",
+    "root_seed",
+    "params",  # JSON: the scenario changes of this run
+    "summary",  # JSON: the run's metrics (NaN as null)
+    "notes",  # JSON: the run's notes (why a metric is NaN, warnings)
+    "error",  # the exception of a failed run
+    "seconds",
+    "started_utc",
+    "finished_utc",
+    "host",
+    "package_version",
+)
+
+#: the columns of a store's table other than parameters and metrics
+PROVENANCE_COLUMNS = tuple(c for c in RUN_COLUMNS if c not in ("params", "summary"))
+
+
+def parameter_columns(table: pd.DataFrame) -> list[str]:
+    """The parameter columns of a table from :meth:`Store.table`: neither provenance nor a metric."""
+    return [c for c in table.columns if c not in PROVENANCE_COLUMNS and c not in sim.METRICS]
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     key TEXT PRIMARY KEY,
-    status TEXT NOT NULL,              -- 'ok' or 'failed'
+    status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
     scenario_name TEXT NOT NULL,
     scenario_hash TEXT NOT NULL,
     policy TEXT NOT NULL,
     point INTEGER NOT NULL,
     rep INTEGER NOT NULL,
     root_seed INTEGER NOT NULL,
-    params TEXT NOT NULL,              -- JSON: the scenario changes of this design point
-    summary TEXT,                      -- JSON: the run's summary metrics (NaN as null)
+    params TEXT NOT NULL,
+    summary TEXT,
+    notes TEXT,
     error TEXT,
     seconds REAL,
-    package_version TEXT NOT NULL,
-    finished_utc TEXT NOT NULL
+    started_utc TEXT,
+    finished_utc TEXT,
+    host TEXT,
+    package_version TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scenarios (hash TEXT PRIMARY KEY, name TEXT NOT NULL, content TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sweeps (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_utc TEXT NOT NULL,
+    scenario_hash TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    package_version TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+_CHUNK = 500  # keys per IN (...) query: well under SQLite's variable limit
+
+
+class StoreError(ValueError):
+    """The file cannot be used as a result store."""
+
+
+class MissingDependencyError(RuntimeError):
+    """An optional package needed for this is not installed."""
+
 
 def package_version() -> str:
+    """The installed custsim version (provenance of every stored run)."""
     try:
         return metadata.version("custsim")
     except metadata.PackageNotFoundError:
@@ -61,21 +130,50 @@ def _json_safe(summary: dict[str, float]) -> dict[str, float | None]:
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in summary.items()}
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
 class Store:
-    """A run log in one SQLite file."""
+    """A run log in one SQLite file (created if missing)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        if self.path.exists() and self.path.is_dir():
-            raise ValueError(f"store must be a file, got a directory: {self.path}")
-        self._db = sqlite3.connect(self.path, timeout=30.0)
+        if self.path.is_dir():
+            raise StoreError(f"a result store must be a file, got a directory: {self.path}")
+        if not self.path.parent.is_dir():
+            raise StoreError(f"cannot create the result store {self.path}: no directory {self.path.parent}")
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30.0)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the result store {self.path}: {exc}") from None
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a crash loses no committed run
             self._db.executescript(_SCHEMA)
+            row = self._db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                self._db.commit()
+            elif int(row[0]) != SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} is a result store of format {row[0]}; this version reads format "
+                    f"{SCHEMA_VERSION} (export it with the version that wrote it)"
+                )
+            cols = [r[1] for r in self._db.execute("PRAGMA table_info(runs)")]
+            if tuple(cols) != RUN_COLUMNS:
+                raise StoreError(f"{self.path} has a 'runs' table that is not a result store's")
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise ValueError(f"{self.path} is not a result store ({exc})") from None
+            raise StoreError(f"{self.path} is not a result store ({exc})") from None
+        except StoreError:
+            self._db.close()
+            raise
         self._version = package_version()
 
     def close(self) -> None:
@@ -88,79 +186,214 @@ class Store:
         self.close()
 
     # -- writing ---------------------------------------------------------------------
-    def record(self, outcome: RunOutcome, scenario: sim.Scenario, scenario_hash: str) -> None:
+    def add_scenario(self, scenario: sim.Scenario, scenario_hash: str | None = None) -> str:
+        """Keep the scenario's content (once per hash); returns the hash."""
+        digest = scenario_hash or scenario.content_hash()
+        self._db.execute(
+            "INSERT OR IGNORE INTO scenarios VALUES (?, ?, ?)",
+            (digest, scenario.name, json.dumps(scenario.model_dump(mode="json"), sort_keys=True)),
+        )
+        self._db.commit()
+        return digest
+
+    def add_sweep(self, scenario_hash: str, definition: dict[str, Any]) -> int:
+        """Log a sweep's definition (what was varied, the design, policies, replications, seed)."""
+        cur = self._db.execute(
+            "INSERT INTO sweeps (started_utc, scenario_hash, definition, package_version) VALUES (?,?,?,?)",
+            (_now(), scenario_hash, canonical_json(definition), self._version),
+        )
+        self._db.commit()
+        return int(cur.lastrowid)
+
+    def record(self, outcome: RunOutcome, scenario_name: str, scenario_hash: str) -> None:
         """Store one finished run (replacing an earlier failure of the same key) and commit."""
         spec = outcome.spec
         self._db.execute(
-            "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT OR REPLACE INTO runs VALUES ({','.join('?' * len(RUN_COLUMNS))})",
             (
                 spec.key,
                 "ok" if outcome.error is None else "failed",
-                scenario.name,
+                scenario_name,
                 scenario_hash,
                 spec.policy,
                 spec.point,
                 spec.rep,
                 spec.root_seed,
-                json.dumps(spec.params, sort_keys=True),
+                canonical_json(spec.params),
                 None if outcome.summary is None else json.dumps(_json_safe(outcome.summary)),
+                json.dumps(list(outcome.notes)),
                 outcome.error,
                 outcome.seconds,
+                outcome.started_utc,
+                outcome.finished_utc,
+                outcome.host,
                 self._version,
-                datetime.now(UTC).isoformat(timespec="seconds"),
             ),
         )
         self._db.commit()
 
-    def set_meta(self, name: str, value: Any) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(value)))
-        self._db.commit()
-
     # -- reading ---------------------------------------------------------------------
-    def meta(self, name: str, default: Any = None) -> Any:
-        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
-        return default if row is None else json.loads(row[0])
-
-    def status(self, keys: Iterable[str] | None = None) -> dict[str, str]:
-        """key -> 'ok' | 'failed' for stored runs (restricted to ``keys`` if given)."""
-        rows = self._db.execute("SELECT key, status FROM runs").fetchall()
-        if keys is None:
-            return dict(rows)
-        wanted = set(keys)
-        return {k: s for k, s in rows if k in wanted}
-
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
 
-    def table(self, keys: Iterable[str] | None = None, include_failed: bool = False) -> pd.DataFrame:
-        """The stored runs as a tidy table: provenance, parameters as columns, every metric."""
-        rows = self._db.execute("SELECT * FROM runs ORDER BY point, policy, rep").fetchall()
-        cols = [d[0] for d in self._db.execute("SELECT * FROM runs LIMIT 0").description]
-        wanted = None if keys is None else set(keys)
-        records = []
-        for row in rows:
-            r = dict(zip(cols, row, strict=True))
-            if wanted is not None and r["key"] not in wanted:
-                continue
-            if r["status"] != "ok" and not include_failed:
-                continue
-            params = json.loads(r.pop("params"))
-            summary = json.loads(r.pop("summary")) if r["summary"] else {}
-            records.append({**r, **params, **{m: summary.get(m) for m in sim.METRICS}})
-        frame = pd.DataFrame.from_records(records)
-        if frame.empty:
-            return pd.DataFrame(columns=[*cols, *sim.METRICS])
-        for m in sim.METRICS:
-            frame[m] = pd.to_numeric(frame[m], errors="coerce")
-        return frame
+    def status(self, keys: Iterable[str] | None = None) -> dict[str, str]:
+        """key -> 'ok' | 'failed' for stored runs (only ``keys``, if given)."""
+        if keys is None:
+            return dict(self._db.execute("SELECT key, status FROM runs"))
+        out: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            q = f"SELECT key, status FROM runs WHERE key IN ({','.join('?' * len(chunk))})"
+            out.update(self._db.execute(q, chunk))
+        return out
+
+    def summaries(self, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, float]]]:
+        """(key, metrics) of the finished runs among ``keys``; NaN where the run had none."""
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            q = f"SELECT key, summary FROM runs WHERE status = 'ok' AND key IN ({','.join('?' * len(chunk))})"
+            for key, text in self._db.execute(q, chunk):
+                stored = json.loads(text)
+                yield key, {m: (math.nan if stored.get(m) is None else stored[m]) for m in sim.METRICS}
+
+    def scenario(self, scenario_hash: str) -> sim.Scenario:
+        """The scenario stored under ``scenario_hash``."""
+        row = self._db.execute("SELECT content FROM scenarios WHERE hash = ?", (scenario_hash,)).fetchone()
+        if row is None:
+            raise KeyError(f"no scenario with hash {scenario_hash} in {self.path}")
+        return sim.Scenario.from_dict(json.loads(row[0]), source=f"{self.path}:{scenario_hash[:12]}")
+
+    def sweeps(self) -> pd.DataFrame:
+        """Every sweep run against this store: when, on which scenario, and its definition (JSON)."""
+        return pd.read_sql_query("SELECT * FROM sweeps ORDER BY id", self._db)
+
+    def _param_types(self, include_failed: bool) -> dict[str, str]:
+        """A pandas dtype per parameter column, the same for every chunk of an export."""
+        seen: dict[str, set[type]] = {}
+        where = "" if include_failed else " WHERE status = 'ok'"
+        for (text,) in self._db.execute(f"SELECT params FROM runs{where}"):
+            for name, value in json.loads(text).items():
+                seen.setdefault(name, set()).add(type(value))
+        dtypes = {}
+        for name, types in seen.items():
+            if types <= {bool}:
+                dtypes[name] = "boolean"
+            elif types <= {int}:
+                dtypes[name] = "Int64"
+            elif types <= {int, float}:
+                dtypes[name] = "float64"
+            else:
+                dtypes[name] = "string"
+        return dtypes
+
+    def iter_tables(self, include_failed: bool = True, chunk_rows: int = 20_000) -> Iterator[pd.DataFrame]:
+        """The stored runs as tidy frames of at most ``chunk_rows`` rows, all with the same columns.
+
+        Columns: the provenance columns, one column per parameter, every metric;
+        ``notes`` stays JSON. Memory is one chunk, however large the store.
+        """
+        param_types = self._param_types(include_failed)
+        where = "" if include_failed else " WHERE status = 'ok'"
+        cur = self._db.execute(f"SELECT * FROM runs{where} ORDER BY scenario_hash, point, policy, rep, key")
+        lead = list(PROVENANCE_COLUMNS)
+        columns = [*lead, *param_types, *sim.METRICS]
+        while rows := cur.fetchmany(chunk_rows):
+            records = []
+            for row in rows:
+                r = dict(zip(RUN_COLUMNS, row, strict=True))
+                params = json.loads(r["params"])
+                summary = json.loads(r["summary"]) if r["summary"] else {}
+                record = {c: r[c] for c in lead}
+                for name, dtype in param_types.items():
+                    value = params.get(name)
+                    record[name] = (
+                        json.dumps(value)
+                        if dtype == "string" and not isinstance(value, str) and value is not None
+                        else value
+                    )
+                record.update({m: summary.get(m) for m in sim.METRICS})
+                records.append(record)
+            yield _typed_frame(records, columns, param_types)
+
+    def table(self, include_failed: bool = False) -> pd.DataFrame:
+        """Every stored run (only finished ones unless ``include_failed``) as one tidy frame."""
+        frames = list(self.iter_tables(include_failed))
+        if not frames:
+            return _typed_frame([], [*PROVENANCE_COLUMNS, *sim.METRICS], {})
+        return pd.concat(frames, ignore_index=True)
 
     def export(self, out: str | Path, fmt: str) -> int:
-        """Write every stored run (failed ones too) as CSV or Parquet; returns the row count."""
-        frame = self.table(include_failed=True)
+        """Write every stored run (failed ones too) as CSV or Parquet, chunk by chunk; returns the rows.
+
+        Parquet needs pyarrow; without it this raises MissingDependencyError before writing anything.
+        """
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; formats: {', '.join(EXPORT_FORMATS)}")
+        if fmt == "parquet" and not _has_pyarrow():
+            raise MissingDependencyError(
+                "Parquet export needs the 'pyarrow' package, which is not installed: "
+                "`pip install pyarrow`, or export with --format csv"
+            )
+        out = Path(out)
+        if not out.parent.is_dir():
+            raise StoreError(f"cannot write {out}: no directory {out.parent}")
+        n = 0
         if fmt == "csv":
-            frame.to_csv(out, index=False)
-        elif fmt == "parquet":
-            frame.to_parquet(out, index=False)
-        else:
-            raise ValueError(f"unknown format {fmt!r}; formats: csv, parquet")
-        return len(frame)
+            with out.open("w", newline="", encoding="utf-8") as fh:
+                for i, frame in enumerate(self.iter_tables(include_failed=True)):
+                    frame.to_csv(fh, index=False, header=i == 0, quoting=csv.QUOTE_MINIMAL)
+                    n += len(frame)
+                if n == 0:
+                    self.table(include_failed=True).to_csv(fh, index=False)
+            return n
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        writer = None
+        try:
+            for frame in self.iter_tables(include_failed=True):
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(out, table.schema)
+                writer.write_table(table.cast(writer.schema))
+                n += len(frame)
+            if writer is None:
+                pq.write_table(
+                    pa.Table.from_pandas(self.table(include_failed=True), preserve_index=False), out
+                )
+        finally:
+            if writer is not None:
+                writer.close()
+        return n
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _typed_frame(
+    records: list[dict[str, Any]], columns: list[str], param_types: dict[str, str]
+) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    dtypes: dict[str, Any] = {
+        "key": "string",
+        "status": "string",
+        "scenario_name": "string",
+        "scenario_hash": "string",
+        "policy": "string",
+        "point": "int64",
+        "rep": "int64",
+        "root_seed": "int64",
+        "notes": "string",
+        "error": "string",
+        "seconds": "float64",
+        "started_utc": "string",
+        "finished_utc": "string",
+        "host": "string",
+        "package_version": "string",
+        **param_types,
+        **{m: "float64" for m in sim.METRICS},
+    }
+    return frame.astype({c: t for c, t in dtypes.items() if c in frame.columns})

@@ -20,7 +20,7 @@ import re
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -653,6 +653,18 @@ def _unknown_key_message(loc: tuple[Any, ...]) -> str:
 
 def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
     """Field names of the model found by walking ``loc`` through the schema."""
+    tp = declared_type(model, loc)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return list(tp.model_fields)
+    return []
+
+
+def declared_type(model: Any, loc: Sequence[Any]) -> Any:
+    """The schema's type at ``loc`` (keys through models, dicts and lists), or None if unknown.
+
+    Optional and ``Annotated`` wrappers are removed, so a head count declared
+    ``int | None`` answers ``int``.
+    """
     tp: Any = model
     for item in loc:
         tp = _unwrap(tp)
@@ -660,18 +672,15 @@ def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             field = tp.model_fields.get(str(item))
             if field is None:
-                return []
+                return None
             tp = field.annotation
         elif origin is dict:
             tp = typing.get_args(tp)[1]
         elif origin is list:
             tp = typing.get_args(tp)[0]
         else:
-            return []
-    tp = _unwrap(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return list(tp.model_fields)
-    return []
+            return None
+    return _unwrap(tp)
 
 
 def _unwrap(tp: Any) -> Any:

@@ -68,7 +68,25 @@ def test_mean_ci_handles_small_and_nan_samples():
     assert m == 2.0 and h == pytest.approx(stats.t.ppf(0.975, 1) * math.sqrt(2) / math.sqrt(2))
 
 
-def test_compare_adds_replications_to_reach_a_target(tiny_scenario):
+def test_replication_seeds_are_the_spawned_children_of_the_root_seed(tiny_scenario):
+    spawned = np.random.SeedSequence(11).spawn(3)
+    for r, child in enumerate(spawned):
+        mine = experiments.replication_seed(11, r)
+        assert mine.generate_state(8).tolist() == child.generate_state(8).tolist()
+    table = experiments.replicate(tiny_scenario, ["segmented"], reps=3, seed=11, workers=1)
+    direct = sim.run(tiny_scenario, "segmented", seed=spawned[2]).summary
+    assert table.iloc[2][list(sim.METRICS)].to_dict() == pytest.approx(direct, nan_ok=True, rel=0, abs=0)
+
+
+def test_compare_adds_replications_to_reach_a_target_running_only_new_ones(tiny_scenario, monkeypatch):
+    real = sim.run
+    calls = []
+
+    def counting(scenario, policy=None, seed=1, **kw):
+        calls.append((policy, seed.spawn_key))
+        return real(scenario, policy, seed, **kw)
+
+    monkeypatch.setattr(sim, "run", counting)
     c = experiments.compare(
         tiny_scenario,
         ["efficiency", "effectiveness"],
@@ -76,12 +94,36 @@ def test_compare_adds_replications_to_reach_a_target(tiny_scenario):
         seed=1,
         workers=1,
         target_metric="fcr",
-        target_half_width=0.05,
-        max_reps=8,
+        target_half_width=0.02,
+        max_reps=5,
     )
     width = c.differences.loc["fcr", ("effectiveness", "half_width")]
-    assert c.reps == 8 or width <= 0.05
-    assert c.reps >= 2
+    assert c.reps == 5 or width <= 0.02
+    assert c.reps > 2, "the target was met at once: make it tighter so that rounds are added"
+    assert len(calls) == len(set(calls)) == 2 * c.reps  # no replication ran twice
+    assert list(c.runs.rep) == list(range(c.reps)) * 2
+    monkeypatch.setattr(sim, "run", real)
+    plain = experiments.compare(
+        tiny_scenario, ["efficiency", "effectiveness"], reps=c.reps, seed=1, workers=1
+    )
+    assert plain.runs.equals(c.runs)  # sequential rounds give the table a single call would
+
+
+def test_a_loose_target_stops_after_the_first_round_and_one_policy_targets_its_mean(tiny_scenario):
+    c = experiments.compare(
+        tiny_scenario, ["efficiency"], reps=2, workers=1, target_metric="fcr", target_half_width=10.0
+    )
+    assert c.reps == 2
+    c = experiments.compare(
+        tiny_scenario,
+        ["efficiency"],
+        reps=2,
+        workers=1,
+        target_metric="fcr",
+        target_half_width=1e-9,
+        max_reps=4,
+    )
+    assert c.reps == 4
 
 
 def test_bad_arguments_are_value_errors(tiny_scenario):
@@ -91,6 +133,14 @@ def test_bad_arguments_are_value_errors(tiny_scenario):
         experiments.compare(tiny_scenario, ["efficiency"], reps=2, baseline="effectiveness")
     with pytest.raises(ValueError, match="unknown metric"):
         experiments.compare(tiny_scenario, ["efficiency"], reps=2, target_metric="x", target_half_width=1.0)
+    with pytest.raises(ValueError, match="max_reps"):
+        experiments.compare(
+            tiny_scenario, ["efficiency"], reps=5, target_metric="fcr", target_half_width=1, max_reps=3
+        )
+    with pytest.raises(ValueError, match="seed"):
+        experiments.replicate(tiny_scenario, ["efficiency"], reps=2, seed=-1)
+    with pytest.raises(ValueError, match="reps"):
+        experiments.replicate(tiny_scenario, ["efficiency"], reps=0)
     with pytest.raises(ValueError):
         comparison_from_runs(
             experiments.replicate(tiny_scenario, ["efficiency"], reps=2, workers=1), baseline="nope"

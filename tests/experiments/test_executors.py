@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 import experiments
-from experiments.executors import SerialExecutor, make_executor, map_unordered, scheduler_address
+from experiments.executors import (
+    SchedulerUnavailableError,
+    SerialExecutor,
+    make_executor,
+    map_unordered,
+    probe_scheduler,
+    scheduler_address,
+)
 
 
 def square(x):
@@ -58,10 +65,30 @@ def test_workers_must_be_positive():
         pass
 
 
+def test_one_worker_runs_in_process_and_more_in_a_pool():
+    with make_executor(workers=1) as pool:
+        assert isinstance(pool.executor, SerialExecutor) and pool.slots == 1
+    with make_executor(workers=2) as pool:
+        assert pool.slots == 2 and sorted(map_unordered(pool.executor, square, [(2,), (3,)], 2)) == [4, 9]
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:1", "nonsense", "tcp://127.0.0.1:port"])
+def test_an_unreachable_or_malformed_scheduler_fails_fast_and_plainly(address, monkeypatch):
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    with pytest.raises(SchedulerUnavailableError, match="scheduler"):
+        probe_scheduler(address)
+    with pytest.raises(SchedulerUnavailableError), make_executor(scheduler=address):
+        pass
+    assert probe_scheduler(None) is None
+
+
 @pytest.mark.slow
-def test_a_dask_local_cluster_gives_the_same_table_as_the_process_pool(tiny_scenario):
+def test_a_dask_local_cluster_gives_the_same_tables_as_the_process_pool(tiny_scenario, tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
     pool = experiments.replicate(tiny_scenario, None, reps=2, seed=4, workers=2)
+    local = experiments.sweep(
+        tiny_scenario, {"response.retry_p": [0.5, 1.0]}, ["efficiency"], reps=2, workers=2
+    )
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
     ) as cluster:
@@ -71,10 +98,13 @@ def test_a_dask_local_cluster_gives_the_same_table_as_the_process_pool(tiny_scen
             {"response.retry_p": [0.5, 1.0]},
             ["efficiency"],
             reps=2,
+            store=tmp_path / "runs.sqlite",
             scheduler=cluster.scheduler_address,
         )
+        with make_executor(scheduler=cluster.scheduler_address) as workers:
+            assert workers.slots == 2 and "Dask" in workers.where
+        monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", cluster.scheduler_address)  # the environment works too
+        from_env = experiments.replicate(tiny_scenario, ["efficiency"], reps=2, seed=4)
     assert dask.equals(pool)
-    local = experiments.sweep(
-        tiny_scenario, {"response.retry_p": [0.5, 1.0]}, ["efficiency"], reps=2, workers=2
-    )
-    assert swept.table.equals(local.table)
+    assert swept.equals(local)
+    assert from_env.equals(pool[pool.policy == "efficiency"].reset_index(drop=True))

@@ -42,3 +42,32 @@ def test_sensitivity_rejects_what_it_cannot_analyse(tiny_scenario):
         experiments.sensitivity(tiny_scenario, {"response.retry_p": [0.1, 1]}, ["fcr"])
     with pytest.raises(ValueError, match="method"):
         experiments.sensitivity(tiny_scenario, {"response.retry_p": Range(0.1, 1)}, ["fcr"], method="fast")
+
+
+def test_sensitivity_with_a_store_resumes_and_rounds_integer_parameters(tiny_scenario, tmp_path, monkeypatch):
+    import sim
+
+    ranges = {"population.initial_customers": (300, 900), "response.retry_p": (0.5, 1.0)}
+    path = tmp_path / "sens.sqlite"
+    first = experiments.sensitivity(
+        tiny_scenario, ranges, ["customers_start"], method="morris", samples=2, store=path, workers=1
+    )
+    calls = []
+    real = sim.run
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sim, "run", counting)
+    again = experiments.sensitivity(
+        tiny_scenario, ranges, ["customers_start"], method="morris", samples=2, store=path, workers=1
+    )
+    assert calls == [] and again.equals(first)
+    by = first.set_index("parameter")
+    # customers_start is the (rounded) head count itself: all of its effect, none of retry_p's
+    assert by.loc["population.initial_customers", "mu_star"] > 100
+    assert by.loc["response.retry_p", "mu_star"] == 0.0
+    with experiments.Store(path) as store:
+        values = store.table()["population.initial_customers"].tolist()
+    assert values and all(float(v).is_integer() and 300 <= v <= 900 for v in values)
