@@ -74,6 +74,14 @@ def preflight_all(scenario: sim.Scenario, policies: list[str]) -> None:
                 warn([message])
 
 
+def check_report_dir(path: Path) -> None:
+    """A report directory must be a directory (it is created) whose parent exists."""
+    if path.exists() and not path.is_dir():
+        raise UserError(f"--report/--out {path}: a file is in the way; give a directory")
+    if not path.parent.is_dir():
+        raise UserError(f"--report/--out {path}: its parent directory does not exist")
+
+
 def _json(value: Any) -> Any:
     """NaN as null: JSON has no NaN."""
     return None if isinstance(value, float) and math.isnan(value) else value
@@ -93,6 +101,12 @@ WorkersOpt = Annotated[
 SchedulerOpt = Annotated[
     str | None,
     typer.Option(help="Dask scheduler address tcp://HOST:PORT (default: $DASK_SCHEDULER_ADDRESS)."),
+]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Also write a what-if report: DIR/report.html (self-contained) and each figure as PNG."
+    ),
 ]
 VaryOpt = Annotated[
     list[str], typer.Option(help="PATH=V1,V2,... (levels) or PATH=LO:HI (a range). Repeatable.")
@@ -169,9 +183,10 @@ def compare_command(
         typer.Option("--json", help="Print the comparison as JSON on stdout (one row per metric, policy)."),
     ] = False,
     csv: Annotated[Path | None, typer.Option(help="Also write every run's summary to this CSV file.")] = None,
+    report: ReportOpt = None,
 ) -> None:
     """Run policies on common random numbers; print means with 95 % CIs and paired differences."""
-    from .comparison import compare
+    from .comparison import compare, comparison_from_runs
     from .tables import comparison_table
 
     sc = load(scenario, set_)
@@ -183,20 +198,36 @@ def compare_command(
         raise UserError(f"--max-reps ({max_reps}) must be at least --reps ({reps})")
     if csv is not None:
         check_writable(csv, "--csv")
+    if report is not None:
+        check_report_dir(report)
     check_scheduler(scheduler)
     preflight_all(sc, names)
-    result = compare(
-        sc,
-        names,
-        reps,
-        seed,
-        baseline,
-        workers,
-        scheduler,
-        target_metric=metric,
-        target_half_width=width,
-        max_reps=max_reps,
-    )
+    if report is not None and metric is None:
+        # the report's runs carry each run's summary too: one set of runs serves both
+        from .report import collect, comparison_report
+
+        data = collect(sc, names, reps, seed, workers, scheduler)
+        result = comparison_from_runs(data.summaries(), baseline)
+    else:
+        result = compare(
+            sc,
+            names,
+            reps,
+            seed,
+            baseline,
+            workers,
+            scheduler,
+            target_metric=metric,
+            target_half_width=width,
+            max_reps=max_reps,
+        )
+        if report is not None:  # --target chose the replications; the report needs their daily series
+            from .report import collect, comparison_report
+
+            data = collect(sc, names, result.reps, seed, workers, scheduler)
+    if report is not None:
+        path = comparison_report(data, report, result.baseline)
+        err.print(f"wrote {path} and {len(list(report.glob('*.png')))} PNG figures")
     if csv is not None:
         result.runs.to_csv(csv, index=False)
         err.print(f"wrote {len(result.runs)} runs to {csv}")
@@ -330,6 +361,7 @@ def sensitivity_command(
     ] = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    report: ReportOpt = None,
 ) -> None:
     """Global sensitivity (SALib): indices with 95 % confidence intervals per output and parameter."""
     from .design import Range
@@ -356,6 +388,8 @@ def sensitivity_command(
         raise UserError(f"unknown policy {policy!r}; this scenario has: {', '.join(sc.policies)}")
     for name, r in spec.items():  # both ends of every range must be valid scenarios
         design_points(sc, {name: [r.lo, r.hi]})
+    if report is not None:
+        check_report_dir(report)
     check_scheduler(scheduler)
     db = None
     if store is not None:
@@ -392,6 +426,46 @@ def sensitivity_command(
         out.print(
             "[dim]mu_star: mean absolute change of the output across a range, in the output's units[/dim]"
         )
+    if report is not None:
+        from .report import sensitivity_report
+
+        err.print(f"wrote {sensitivity_report(frame, sc, report)}")
+
+
+@app.command("report")
+def report_command(
+    store: Annotated[
+        Path, typer.Argument(help="A result store written by `custsim sweep` or `sensitivity`.")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for report.html and the PNG figures.")],
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="Scenario file for the parameters section (default: the one kept in the store)."),
+    ] = None,
+    output: Annotated[
+        str, typer.Option(help="Comma-separated metrics to plot against the varied parameters.")
+    ] = "fcr,satisfaction_mean,churn_rate_annual,profit",
+) -> None:
+    """Write a what-if report from a result store: policies compared, and each output against each
+    varied parameter."""
+    from .report import store_report
+    from .store import Store, StoreError
+
+    if not store.is_file():
+        raise UserError(f"no result store at {store}")
+    outputs = split_names(output, "--output") or []
+    unknown = [o for o in outputs if o not in sim.METRICS]
+    if unknown:
+        raise UserError(f"unknown --output {', '.join(unknown)}; metrics: {', '.join(sim.METRICS)}")
+    sc = load(scenario) if scenario is not None else None
+    check_report_dir(out_dir)
+    try:
+        with Store(store) as s:
+            if s.table().empty:
+                raise UserError(f"{store} has no finished runs")
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    err.print(f"wrote {store_report(store, out_dir, sc, outputs)}")
 
 
 @app.command("scenarios")
