@@ -468,6 +468,58 @@ def report_command(
     err.print(f"wrote {store_report(store, out_dir, sc, outputs)}")
 
 
+@app.command("validate")
+def validate_command(
+    cases: Annotated[
+        str | None, typer.Option(help="Comma-separated cases to run (default: all; see --list).")
+    ] = None,
+    list_cases: Annotated[bool, typer.Option("--list", help="List the cases and exit.")] = False,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON on stdout.")] = False,
+    markdown: Annotated[
+        Path | None, typer.Option(help="Also write the table as Markdown to this file.")
+    ] = None,
+) -> None:
+    """Check the model against queueing theory, identities and emergent face validity.
+
+    Exits 0 only if every check passes.
+    """
+    from .tables import validation_markdown, validation_table
+    from .validation import CASES, SEED, run_validation
+
+    if list_cases:
+        for case in CASES.values():
+            out.print(f"[bold]{case.name:<14}[/bold] {case.title} [dim]({case.source})[/dim]")
+        return
+    names = split_names(cases, "--cases")
+    unknown = [n for n in names or [] if n not in CASES]
+    if unknown:
+        raise UserError(f"unknown case {', '.join(unknown)}; cases: {', '.join(CASES)}")
+    if markdown is not None:
+        check_writable(markdown, "--markdown")
+    check_scheduler(scheduler)
+    frame = run_validation(names, workers, scheduler)
+    failed = int((~frame.passed).sum())
+    if as_json:
+        rows = [{k: _json(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+        sys.stdout.write(json.dumps({"seed": SEED, "failed": failed, "checks": rows}, indent=2) + "\n")
+    else:
+        title = (
+            f"Validation: {len(frame)} checks in {frame.case.nunique()} cases (seed {SEED}); tolerance = "
+            "4 standard errors (+ a stated allowance where the theory is approximate); "
+            "face checks: the 95 % interval on the expected side"
+        )
+        out.print(validation_table(frame, title))
+    if markdown is not None:
+        markdown.write_text(validation_markdown(frame), encoding="utf-8")
+        err.print(f"wrote {markdown}")
+    if failed:
+        err.print(f"[bold red]{failed} of {len(frame)} checks failed[/bold red]")
+        raise typer.Exit(1)
+    err.print(f"all {len(frame)} checks passed")
+
+
 @app.command("scenarios")
 def scenarios_command(
     directory: Annotated[

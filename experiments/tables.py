@@ -14,7 +14,15 @@ import sim
 from .comparison import Comparison
 from .formatting import HIGHER_IS_BETTER, LOWER_IS_BETTER, format_diff, format_mean_ci, format_value
 
-__all__ = ["summary_table", "comparison_table", "sweep_table", "sensitivity_table", "short_names"]
+__all__ = [
+    "summary_table",
+    "comparison_table",
+    "sweep_table",
+    "sensitivity_table",
+    "short_names",
+    "validation_table",
+    "validation_markdown",
+]
 
 #: the metrics a sweep's overview shows (every metric is in the store and its export)
 SWEEP_METRICS = ("fcr", "satisfaction_mean", "churn_rate_annual", "cost_total", "profit")
@@ -126,3 +134,53 @@ def sensitivity_table(frame: pd.DataFrame, columns: Sequence[str], title: str) -
     for row in frame.to_dict(orient="records"):
         out.add_row(row["output"], row["parameter"], *[f"{row[c]:.4g}" for c in columns])
     return out
+
+
+def _theory_text(row: dict) -> str:
+    sign = {"equal": "", "above": "> ", "below": "< "}[row["expect"]]
+    return f"{sign}{row['theory']:.4g}"
+
+
+def _simulated_text(row: dict) -> str:
+    return f"{row['simulated']:.4g} ± {row['half_width']:.2g}"
+
+
+def validation_table(frame: pd.DataFrame, title: str) -> Table:
+    """One row per check, grouped by case: theory, simulated ± 95 % half-width, tolerance, verdict."""
+    out = _table(title)
+    for name, justify in (("quantity", "left"), ("theory", "right"), ("simulated ± 95 %", "right")):
+        out.add_column(name, justify=justify)
+    out.add_column("tolerance", justify="right")
+    out.add_column("", no_wrap=True)
+    out.add_column("note", style="dim")
+    case = None
+    for row in frame.to_dict(orient="records"):
+        if row["case"] != case:
+            case = row["case"]
+            out.add_row(f"[bold]{case}[/bold]", end_section=False)
+        verdict = "[green]pass[/green]" if row["passed"] else "[bold red]FAIL[/bold red]"
+        out.add_row(
+            "  " + row["quantity"],
+            _theory_text(row),
+            _simulated_text(row),
+            f"{row['tolerance']:.2g}",
+            verdict,
+            row["note"] or "",
+        )
+    return out
+
+
+def validation_markdown(frame: pd.DataFrame) -> str:
+    """The same table as Markdown, for docs/validation.md."""
+    lines = [
+        "| case | quantity | theory | simulated ± 95 % | tolerance | result |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for row in frame.to_dict(orient="records"):
+        verdict = "pass" if row["passed"] else "**FAIL**"
+        quantity = row["quantity"] + (f" ({row['note']})" if row["note"] else "")
+        lines.append(
+            f"| {row['case']} | {quantity} | {_theory_text(row)} | {_simulated_text(row)} "
+            f"| {row['tolerance']:.2g} | {verdict} |"
+        )
+    return "\n".join(lines) + "\n"
