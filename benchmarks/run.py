@@ -125,7 +125,9 @@ sc = sim.load_scenario({path!r}).override({changes!r})
 t = time.perf_counter()
 r = sim.run(sc, {policy!r}, seed=1)
 wall = time.perf_counter() - t
-rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this process's own peak: ru_maxrss would also count the parent's peak, inherited at fork
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")]
+rss_mb = (int(hwm[0].split()[1]) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
 contacts = float(r.timeseries.contacts.sum())
 print(json.dumps({{"wall": wall, "rss_mb": rss_mb, "contacts": contacts}}))
 """

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .clock import scheduler
 from .issue import Issue
 from .metrics import (
     C_ABANDONED,
@@ -135,7 +136,7 @@ class Desk:
         self.seg_pool = [self.am_pool if self.am_seg[i] else self.general for i in range(len(segs))]
         self.track_cost = pol.pruning.enabled
         self._end_cb = self._end
-        self._timeout = env.timeout
+        self._schedule = scheduler(env)  # the end of every call leg: the hot path
 
         # levers and parameters as plain attributes for the hot path
         rs = sc.reasons
@@ -354,7 +355,7 @@ class Desk:
         pool = call.pool  # Pool.started, inlined: this runs for every call leg
         pool.busy_minutes += minutes
         pool.day_busy_minutes += minutes
-        self._timeout(minutes, call).callbacks.append(self._end_cb)
+        self._schedule(minutes, call, self._end_cb)
 
     def _more_departments(self, call: Call) -> bool:
         """Departments this contact still has to visit after the current leg."""

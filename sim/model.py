@@ -23,6 +23,7 @@ import pandas as pd
 import simpy
 
 from .checks import day_zero_warnings
+from .clock import scheduler
 from .demand import Demand, reason_multipliers
 from .desk import Desk
 from .economics import Prices
@@ -143,7 +144,7 @@ class Simulation:
         self.initial_by_segment: list[float] = []
         self._feed_cb = self._feed
         self._contact_due_cb = self._contact_due
-        self._timeout = self.env.timeout  # bound once: the event loop schedules through it constantly
+        self._schedule = scheduler(self.env)  # the next arrival: the hot path
         self._prepared = False
         self.warnings: list[str] = []
         self._scripted: list[tuple[float, int, tuple[int, int, bool]]] = []
@@ -254,7 +255,7 @@ class Simulation:
         if delay_min <= 0.0:
             self.desk.phone_contact(issue, reason)
         else:
-            self._timeout(delay_min, (issue, reason)).callbacks.append(self._contact_due_cb)
+            self._schedule(delay_min, (issue, reason), self._contact_due_cb)
 
     def _contact_due(self, event: simpy.Event) -> None:
         issue, reason = event._value
@@ -447,7 +448,7 @@ class Simulation:
             if i >= n:
                 break
             if times[i] > now:
-                self._timeout(times[i] - now).callbacks.append(self._feed_cb)
+                self._schedule(times[i] - now, None, self._feed_cb)
                 break
         self._next = i
 

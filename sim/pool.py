@@ -29,6 +29,8 @@ from typing import Any
 
 import simpy
 
+from .clock import scheduler
+
 __all__ = ["Call", "Pool", "INBOUND", "CALLBACK"]
 
 INBOUND, CALLBACK = 0, 1
@@ -107,6 +109,7 @@ class Pool:
         account_managers: bool = False,
     ):
         self.env = env
+        self._schedule = scheduler(env)
         self.name = name
         self.account_managers = account_managers
         self.capacity = capacity
@@ -238,7 +241,7 @@ class Pool:
     def _arm(self, t: float) -> None:
         if not self._timers or t < self._timers[0]:
             heappush(self._timers, t)
-            self.env.timeout(t - self.env.now).callbacks.append(self._on_timer)
+            self._schedule(t - self.env.now, None, self._on_timer)
 
     def _on_timer(self, _event: simpy.Event) -> None:
         heappop(self._timers)
