@@ -397,25 +397,29 @@ def sensitivity_command(
             db = Store(store)
         except StoreError as exc:
             raise UserError(str(exc)) from None
+    caught: list[warnings.WarningMessage] = []
     try:
-        frame = user_errors(
-            sensitivity,
-            sc,
-            spec,
-            outputs,
-            method,
-            samples,
-            reps,
-            policy,
-            seed,
-            design_seed,
-            store=db,
-            workers=workers,
-            scheduler=scheduler,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # SALib's warnings reach the user as ours, without file paths
+            frame = user_errors(
+                sensitivity,
+                sc,
+                spec,
+                outputs,
+                method,
+                samples,
+                reps,
+                policy,
+                seed,
+                design_seed,
+                store=db,
+                workers=workers,
+                scheduler=scheduler,
+            )
     finally:
         if db is not None:
             db.close()
+    warn(list(dict.fromkeys(str(w.message) for w in caught)))
     a = frame.attrs
     title = (
         f"{sc.name}, policy {a['policy']}: {method} sensitivity from {a['points']} sample points x {reps} "
@@ -445,6 +449,10 @@ def report_command(
     output: Annotated[
         str, typer.Option(help="Comma-separated metrics to plot against the varied parameters.")
     ] = "fcr,satisfaction_mean,churn_rate_annual,profit",
+    baseline: Annotated[
+        str | None,
+        typer.Option(help="Policy the others are compared with (default: the first the sweep named)."),
+    ] = None,
 ) -> None:
     """Write a what-if report from a result store: policies compared, and each output against each
     varied parameter."""
@@ -465,7 +473,7 @@ def report_command(
                 raise UserError(f"{store} has no finished runs")
     except StoreError as exc:
         raise UserError(str(exc)) from None
-    err.print(f"wrote {store_report(store, out_dir, sc, outputs)}")
+    err.print(f"wrote {user_errors(store_report, store, out_dir, sc, outputs, baseline)}")
 
 
 @app.command("validate")
@@ -506,7 +514,7 @@ def validate_command(
         sys.stdout.write(json.dumps({"seed": SEED, "failed": failed, "checks": rows}, indent=2) + "\n")
     else:
         title = (
-            f"Validation: {len(frame)} checks in {frame.case.nunique()} cases (seed {SEED}); tolerance = "
+            f"Validation: {len(frame)} checks in {frame.id.nunique()} cases (seed {SEED}); tolerance = "
             "4 standard errors (+ a stated allowance where the theory is approximate); "
             "face checks: the 95 % interval on the expected side"
         )

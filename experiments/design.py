@@ -36,6 +36,7 @@ __all__ = [
     "sobol",
     "make_design",
     "integer_paths",
+    "float_paths",
     "value_at",
 ]
 
@@ -193,6 +194,18 @@ def integer_paths(scenario: Any, paths: Collection[str]) -> set[str]:
         else:
             is_int = isinstance(current, int) and not isinstance(current, bool)
         if is_int:
+            out.add(path)
+    return out
+
+
+def float_paths(scenario: Any, paths: Collection[str]) -> set[str]:
+    """The paths whose value is a real number: by the scenario's current value, else by its schema."""
+    data = scenario.model_dump(mode="python")
+    out = set()
+    for path in paths:
+        current = value_at(data, path)
+        kind = declared_type(type(scenario), _keys(path)) if current is None else type(current)
+        if kind is float:
             out.add(path)
     return out
 

@@ -86,6 +86,8 @@ def sensitivity(
         raise ValueError(f"unknown output {', '.join(bad) or '(none)'}; outputs: {', '.join(sim.METRICS)}")
     if samples < 2:
         raise ValueError(f"samples must be >= 2, got {samples}")
+    if method == "sobol" and samples & (samples - 1):
+        raise ValueError(f"sobol needs a power of two base points (Sobol' sequence balance), got {samples}")
     problem, factors = _problem(ranges)
     policy = policy or scenario.default_policy
     if policy not in scenario.policies:

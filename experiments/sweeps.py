@@ -15,7 +15,7 @@ import pandas as pd
 import sim
 from sim.scenario import ScenarioIssue
 
-from .design import Range, integer_paths, make_design, normalize_vary
+from .design import Range, float_paths, integer_paths, make_design, normalize_vary
 from .replication import check_policies, check_seed
 from .runner import execute
 from .runs import RunSpec, canonical_json, run_key
@@ -47,6 +47,9 @@ def design_points(
     if unknown:
         raise sim.ScenarioError(unknown, f"the sweep of {scenario.name}")
     points = make_design(design, factors, samples, design_seed, integer_paths(scenario, factors))
+    # 1 and 1.0 are the same real number: one run key, one stored run (and no rerun when written otherwise)
+    reals = float_paths(scenario, factors)
+    points = [{k: _real(v) if k in reals else v for k, v in p.items()} for p in points]
     found: dict[tuple[str, str], list[tuple[int, Any]]] = {}
     for i, point in enumerate(points):
         try:
@@ -64,6 +67,10 @@ def design_points(
             issues.append(ScenarioIssue(f"{label}: {path}", rule, value))
         raise sim.ScenarioError(issues, f"the sweep of {scenario.name}")
     return points
+
+
+def _real(value: Any) -> Any:
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def unknown_policy(scenario: sim.Scenario, path: str, value: Any = None) -> ScenarioIssue | None:

@@ -77,7 +77,8 @@ KIND_DEFAULTS: dict[str, dict[str, float]] = {
 def _check_sum(values: Mapping[Any, float], what: str) -> None:
     total = sum(values.values())
     if abs(total - 1.0) > _SUM_TOLERANCE:
-        raise ValueError(f"{what} must sum to 1, got {total:.6g}")
+        shown = ", ".join(f"{k}={v:g}" for k, v in values.items())
+        raise ValueError(f"{what} must sum to 1, got {total:.6g} ({shown})")
 
 
 class Horizon(Frozen):

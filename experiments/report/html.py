@@ -116,6 +116,13 @@ def _provenance(scenario: sim.Scenario, extra: dict[str, Any]) -> list[tuple[str
     return list(items.items())
 
 
+def _remove_old_figures(out: Path, keep: str | None) -> None:
+    """A report written into a directory replaces the figures of an earlier report there (and only those)."""
+    for old in out.glob("figure-[0-9][0-9]-*.png"):
+        if old.name != keep:
+            old.unlink()
+
+
 def write_report(
     out_dir: str | Path,
     title: str,
@@ -130,6 +137,7 @@ def write_report(
     """Render the page and the PNGs into ``out_dir``; returns the path of report.html."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    _remove_old_figures(out, keep=_TABLE_PNG if table else None)
     rendered = []
     for i, f in enumerate(figs, start=2 if table else 1):
         png = f"figure-{i:02d}-{f.id}.png"
@@ -240,8 +248,12 @@ def store_report(
     out_dir: str | Path,
     scenario: sim.Scenario | None = None,
     outputs: Sequence[str] = ("fcr", "satisfaction_mean", "churn_rate_annual", "profit"),
+    baseline: str | None = None,
 ) -> Path:
     """A report from a result store: its policies compared, and sweep plots if it varied anything.
+
+    Policies are in the order the store's first sweep gave them (the first is the
+    baseline unless ``baseline`` names another).
 
     A store keeps each run's summary, not its daily series: the time-series figures need
     ``custsim compare --report``.
@@ -251,6 +263,7 @@ def store_report(
         if table.empty:
             raise ValueError(f"{store_path} has no finished runs")
         hashes = list(dict.fromkeys(table.scenario_hash))
+        given = [p for d in store.sweeps().definition for p in json.loads(d).get("policies", [])]
         if scenario is None:
             try:
                 scenario = store.scenario(hashes[0])
@@ -259,7 +272,12 @@ def store_report(
     names = list(dict.fromkeys(table.scenario_name))
     provenance_cols = {*RUN_COLUMNS, *sim.METRICS}
     params = [c for c in table.columns if c not in provenance_cols]
-    policies = list(dict.fromkeys(table.policy))
+    present = set(table.policy)
+    policies = list(dict.fromkeys([*(p for p in given if p in present), *sorted(present)]))
+    if baseline is not None:
+        if baseline not in present:
+            raise ValueError(f"baseline {baseline!r} is not in the store; it has: {', '.join(policies)}")
+        policies = [baseline, *(p for p in policies if p != baseline)]
     table = table.rename(columns={"root_seed": "seed"})
     if scenario is None:  # a store written before scenarios were kept in it
         scenario = _placeholder_scenario(names[0])

@@ -59,6 +59,12 @@ def _versus(summaries: pd.DataFrame, metric: str, winner: str, policies: Sequenc
     return "; ".join(parts)
 
 
+def _surely_better(summaries: pd.DataFrame, metric: str, winner: str, other: str) -> bool:
+    """The winner beats ``other`` on ``metric`` and the 95 % interval of the paired difference excludes 0."""
+    d, h = paired(summaries, metric, winner, other)
+    return not math.isnan(h) and _DIRECTION.get(metric, +1) * d > h
+
+
 def _mean(summaries: pd.DataFrame, metric: str, policy: str) -> float:
     return float(summaries.loc[summaries.policy == policy, metric].mean())
 
@@ -99,14 +105,29 @@ def summary_sentences(
     s.append("On what customers judge, " + "; ".join(judged) + ".")
     rich = best_policy(summaries, "profit", policies)
     cheap = best_policy(summaries, "cost_per_resolution", policies)
+    in_profit = _mean(summaries, "profit", rich) >= 0
+    profit_words = "makes the most profit" if in_profit else "loses the least money"
     s.append(
-        f"On money, {rich} makes the most profit "
+        f"On money, {rich} {profit_words} "
         f"({format_value('profit', _mean(summaries, 'profit', rich))}; "
         f"{_versus(summaries, 'profit', rich, policies)}) and {cheap} resolves issues most cheaply "
         f"({format_value('cost_per_resolution', _mean(summaries, 'cost_per_resolution', cheap))} each)."
     )
-    if fast != best_policy(summaries, "satisfaction_mean", policies):
-        s.append("The fastest desk is not the one customers prefer: speed of answer is not what they judge.")
+    liked = best_policy(summaries, "satisfaction_mean", policies)
+    if (
+        fast != liked
+        and _surely_better(summaries, "service_level", fast, liked)
+        and _surely_better(summaries, "satisfaction_mean", liked, fast)
+    ):
+        s.append(
+            f"The fastest desk is not the one customers prefer: {liked} answers more slowly and satisfies "
+            "more, beyond the uncertainty of both differences; speed of answer is not what they judge."
+        )
+    elif fast != liked:
+        s.append(
+            f"{fast} answers fastest and {liked} satisfies most, but with {reps} replications at least one "
+            "of those differences is within its uncertainty: run more replications before drawing the lesson."
+        )
     s.append(
         f"Differences are paired over {reps} replications on common random numbers, with 95 % confidence "
         "intervals; a difference whose interval includes zero is marked not significant."

@@ -71,3 +71,10 @@ def test_sensitivity_with_a_store_resumes_and_rounds_integer_parameters(tiny_sce
     with experiments.Store(path) as store:
         values = store.table()["population.initial_customers"].tolist()
     assert values and all(float(v).is_integer() and 300 <= v <= 900 for v in values)
+
+
+def test_sobol_refuses_a_sample_size_that_is_not_a_power_of_two(tiny_scenario):
+    with pytest.raises(ValueError, match="power of two"):
+        experiments.sensitivity(
+            tiny_scenario, {"response.retry_p": (0.5, 1.0)}, ["fcr"], method="sobol", samples=6
+        )

@@ -101,6 +101,22 @@ def test_a_second_run_of_a_finished_sweep_executes_nothing(tiny_scenario, tmp_pa
     assert same(first, again)
 
 
+def test_one_and_one_point_zero_are_the_same_run(tiny_scenario, tmp_path, counted):
+    """A real-valued parameter written as 1 or 1.0 names one run: stored once, never rerun."""
+    path = tmp_path / "runs.sqlite"
+    as_range = run(tiny_scenario, store=path)  # retry_p from the range (0.5, 1.0): floats
+    assert len(counted) == 16
+    vary = {"policies.efficiency.knowledge": [0.7, 0.95], "response.retry_p": [0.5, 1]}
+    as_levels = experiments.sweep(
+        tiny_scenario, vary, ["efficiency", "effectiveness"], reps=2, store=path, workers=1
+    )
+    assert len(counted) == 16 and as_levels.attrs["executed"] == 0
+    assert as_levels["response.retry_p"].map(type).eq(float).all()
+    with Store(path) as store:
+        assert len(store.table()) == 16
+    assert same(as_range, as_levels)
+
+
 def test_an_interrupted_sweep_resumes_to_the_same_table(tiny_scenario, tmp_path, monkeypatch):
     reference = run(tiny_scenario)
     path = tmp_path / "runs.sqlite"

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import experiments
+import sim
 from experiments.report import collect, comparison_report, sensitivity_report, store_report
 from experiments.report.narrative import best_policy
 from tests.conftest import small_utility
@@ -125,6 +126,69 @@ def test_sensitivity_report(tmp_path):
     page = sensitivity_report(frame, small_utility(customers=100, days=10, warmup=1), tmp_path)
     html = page.read_text(encoding="utf-8")
     assert '<figure id="sensitivity"' in html and "the parameter that matters most is a" in html
+
+
+def test_the_paradox_sentence_needs_both_differences_to_be_certain():
+    from experiments.report.narrative import summary_sentences
+
+    def frame(sl_gap: float, sat_gap: float, noise: float) -> pd.DataFrame:
+        rows = []
+        for rep, e in enumerate((-noise, 0.0, noise)):
+            base = {m: 0.5 for m in sim.METRICS}
+            rows.append(
+                {**base, "policy": "fast", "rep": rep, "service_level": 0.9, "satisfaction_mean": 0.7}
+            )
+            rows.append(
+                {
+                    **base,
+                    "policy": "kind",
+                    "rep": rep,
+                    "service_level": 0.9 - sl_gap + e,
+                    "satisfaction_mean": 0.7 + sat_gap - e,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    sure = " ".join(summary_sentences(frame(0.05, 0.01, 0.001), ["fast", "kind"], "s", 20, 3))
+    assert "The fastest desk is not the one customers prefer" in sure
+    unsure = " ".join(summary_sentences(frame(0.05, 0.01, 0.05), ["fast", "kind"], "s", 20, 3))
+    assert "not the one customers prefer" not in unsure and "run more replications" in unsure
+
+
+def test_a_loss_is_not_called_a_profit(data):
+    from experiments.report.narrative import summary_sentences
+
+    losing = data.summaries().assign(profit=lambda f: -1_000_000 + f.rep)
+    text = " ".join(summary_sentences(losing, data.policies, "s", 20, data.reps))
+    assert "loses the least money" in text and "makes the most profit" not in text
+
+
+def test_a_store_report_keeps_the_sweeps_policy_order_and_takes_a_baseline(tmp_path):
+    scenario = small_utility(customers=800, days=40, warmup=5)
+    store = tmp_path / "s.sqlite"
+    experiments.sweep(
+        scenario,
+        {"response.retry_p": [0.5, 1.0]},
+        ["effectiveness", "efficiency"],
+        reps=2,
+        store=store,
+        workers=1,
+    )
+    html = store_report(store, tmp_path / "a", scenario).read_text(encoding="utf-8")
+    assert "Δ efficiency" in html and "Δ effectiveness" not in html
+    html = store_report(store, tmp_path / "b", scenario, baseline="efficiency").read_text(encoding="utf-8")
+    assert "Δ effectiveness" in html and "Δ efficiency" not in html
+    with pytest.raises(ValueError, match="not in the store"):
+        store_report(store, tmp_path / "c", scenario, baseline="segmented")
+
+
+def test_a_report_replaces_the_figures_of_an_earlier_one_and_nothing_else(data, tmp_path):
+    (tmp_path / "figure-07-sweep.png").write_bytes(b"old")
+    (tmp_path / "notes.txt").write_text("mine")
+    comparison_report(data, tmp_path)
+    assert not (tmp_path / "figure-07-sweep.png").exists()
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert len(list(tmp_path.glob("figure-*.png"))) == 6
 
 
 @pytest.fixture(scope="module")
