@@ -202,10 +202,10 @@ def compare_command(
         check_report_dir(report)
     check_scheduler(scheduler)
     preflight_all(sc, names)
+    if report is not None:
+        from .report import collect, comparison_report  # matplotlib: imported only when needed
     if report is not None and metric is None:
         # the report's runs carry each run's summary too: one set of runs serves both
-        from .report import collect, comparison_report
-
         data = collect(sc, names, reps, seed, workers, scheduler)
         result = comparison_from_runs(data.summaries(), baseline)
     else:
@@ -222,8 +222,6 @@ def compare_command(
             max_reps=max_reps,
         )
         if report is not None:  # --target chose the replications; the report needs their daily series
-            from .report import collect, comparison_report
-
             data = collect(sc, names, result.reps, seed, workers, scheduler)
     if report is not None:
         path = comparison_report(data, report, result.baseline)
@@ -457,7 +455,6 @@ def report_command(
     """Write a what-if report from a result store: policies compared, and each output against each
     varied parameter."""
     from .report import store_report
-    from .store import Store, StoreError
 
     if not store.is_file():
         raise UserError(f"no result store at {store}")
@@ -467,12 +464,7 @@ def report_command(
         raise UserError(f"unknown --output {', '.join(unknown)}; metrics: {', '.join(sim.METRICS)}")
     sc = load(scenario) if scenario is not None else None
     check_report_dir(out_dir)
-    try:
-        with Store(store) as s:
-            if s.table().empty:
-                raise UserError(f"{store} has no finished runs")
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
+    # store_report refuses a file that is not a store, or one without finished runs, before writing
     err.print(f"wrote {user_errors(store_report, store, out_dir, sc, outputs, baseline)}")
 
 

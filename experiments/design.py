@@ -36,7 +36,7 @@ __all__ = [
     "sobol",
     "make_design",
     "integer_paths",
-    "float_paths",
+    "path_kinds",
     "value_at",
 ]
 
@@ -179,35 +179,23 @@ def value_at(data: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def integer_paths(scenario: Any, paths: Collection[str]) -> set[str]:
-    """The paths whose value is an integer: by the scenario's current value, else by its schema.
+def path_kinds(scenario: Any, paths: Collection[str]) -> dict[str, Any]:
+    """Each path's value type: that of the scenario's current value, else the schema's.
 
     The schema decides when the current value is unset (None), e.g. a head count
     that only fixed staffing uses.
     """
     data = scenario.model_dump(mode="python")
-    out = set()
+    kinds = {}
     for path in paths:
         current = value_at(data, path)
-        if current is None:
-            is_int = declared_type(type(scenario), _keys(path)) is int
-        else:
-            is_int = isinstance(current, int) and not isinstance(current, bool)
-        if is_int:
-            out.add(path)
-    return out
+        kinds[path] = declared_type(type(scenario), _keys(path)) if current is None else type(current)
+    return kinds
 
 
-def float_paths(scenario: Any, paths: Collection[str]) -> set[str]:
-    """The paths whose value is a real number: by the scenario's current value, else by its schema."""
-    data = scenario.model_dump(mode="python")
-    out = set()
-    for path in paths:
-        current = value_at(data, path)
-        kind = declared_type(type(scenario), _keys(path)) if current is None else type(current)
-        if kind is float:
-            out.add(path)
-    return out
+def integer_paths(scenario: Any, paths: Collection[str]) -> set[str]:
+    """The paths whose value is an integer (see :func:`path_kinds`)."""
+    return {p for p, kind in path_kinds(scenario, paths).items() if kind is int}
 
 
 def _typed(vary: Mapping[str, Any], integer: Collection[str]) -> dict[str, Factor]:

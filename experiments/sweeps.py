@@ -15,7 +15,7 @@ import pandas as pd
 import sim
 from sim.scenario import ScenarioIssue
 
-from .design import Range, float_paths, integer_paths, make_design, normalize_vary
+from .design import Range, make_design, normalize_vary, path_kinds
 from .replication import check_policies, check_seed
 from .runner import execute
 from .runs import RunSpec, canonical_json, run_key
@@ -46,9 +46,10 @@ def design_points(
     unknown = [i for path, f in factors.items() if (i := unknown_policy(scenario, path, f)) is not None]
     if unknown:
         raise sim.ScenarioError(unknown, f"the sweep of {scenario.name}")
-    points = make_design(design, factors, samples, design_seed, integer_paths(scenario, factors))
+    kinds = path_kinds(scenario, factors)
+    points = make_design(design, factors, samples, design_seed, {p for p, k in kinds.items() if k is int})
     # 1 and 1.0 are the same real number: one run key, one stored run (and no rerun when written otherwise)
-    reals = float_paths(scenario, factors)
+    reals = {p for p, k in kinds.items() if k is float}
     points = [{k: _real(v) if k in reals else v for k, v in p.items()} for p in points]
     found: dict[tuple[str, str], list[tuple[int, Any]]] = {}
     for i, point in enumerate(points):

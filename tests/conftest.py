@@ -25,6 +25,18 @@ def small_utility(customers: int = 3000, days: int = 120, warmup: int = 20, **ch
     )
 
 
+def small_sets(customers: int = 600, days: int = 20, warmup: int = 2) -> list[str]:
+    """``--set`` options that shrink a scenario on the command line, as ``small_utility`` does in Python."""
+    return [
+        "--set",
+        f"population.initial_customers={customers}",
+        "--set",
+        f"horizon.days={days}",
+        "--set",
+        f"horizon.warmup_days={warmup}",
+    ]
+
+
 def busy_utility(
     customers: int = 3000, days: int = 60, warmup: int = 10, rate_factor: float = 60.0, **changes
 ) -> sim.Scenario:

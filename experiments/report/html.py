@@ -116,11 +116,20 @@ def _provenance(scenario: sim.Scenario, extra: dict[str, Any]) -> list[tuple[str
     return list(items.items())
 
 
-def _remove_old_figures(out: Path, keep: str | None) -> None:
+def _remove_old_figures(out: Path) -> None:
     """A report written into a directory replaces the figures of an earlier report there (and only those)."""
     for old in out.glob("figure-[0-9][0-9]-*.png"):
-        if old.name != keep:
-            old.unlink()
+        old.unlink()
+
+
+def comparison_table(summaries: pd.DataFrame, policies: Sequence[str], baseline: str) -> dict[str, Any]:
+    """The comparison table (figure 1) as the template and :func:`write_report` take it."""
+    return {
+        "header": [*policies, *[f"Δ {p}" for p in policies if p != baseline]],
+        "rows": comparison_rows(summaries, policies, baseline),
+        "policies": list(policies),
+        "baseline": baseline,
+    }
 
 
 def write_report(
@@ -134,10 +143,16 @@ def write_report(
     notes: Sequence[str] = (),
     provenance: dict[str, Any] | None = None,
 ) -> Path:
-    """Render the page and the PNGs into ``out_dir``; returns the path of report.html."""
+    """Render the page and the PNGs into ``out_dir``; returns the path of report.html.
+
+    ``table`` (from :func:`comparison_table`) is figure 1, drawn as a PNG too.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _remove_old_figures(out, keep=_TABLE_PNG if table else None)
+    _remove_old_figures(out)
+    if table:
+        picture = figures.comparison_table_figure(table["rows"], table["policies"], table["baseline"])
+        _png(picture, out / _TABLE_PNG)
     rendered = []
     for i, f in enumerate(figs, start=2 if table else 1):
         png = f"figure-{i:02d}-{f.id}.png"
@@ -171,17 +186,7 @@ def comparison_report(data: ReportData, out_dir: str | Path, baseline: str | Non
     summaries = data.summaries()
     series = data.series()
     target = sc.channels.phone.service_level_seconds
-    rows = comparison_rows(summaries, policies, baseline)
-    table = {
-        "header": [*policies, *[f"Δ {p}" for p in policies if p != baseline]],
-        "rows": rows,
-        "baseline": baseline,
-    }
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    _png(
-        figures.comparison_table_figure(rows, policies, baseline), out / _TABLE_PNG
-    )  # the table, as a picture
+    table = comparison_table(summaries, policies, baseline)
     figs = [
         Figure(
             "paradox",
@@ -268,7 +273,10 @@ def store_report(
             try:
                 scenario = store.scenario(hashes[0])
             except KeyError:
-                scenario = None
+                # the parameters section must show the real scenario, never a made-up one
+                raise ValueError(
+                    f"{store_path} does not keep the scenario of its runs; give it (--scenario FILE)"
+                ) from None
     names = list(dict.fromkeys(table.scenario_name))
     provenance_cols = {*RUN_COLUMNS, *sim.METRICS}
     params = [c for c in table.columns if c not in provenance_cols]
@@ -279,10 +287,7 @@ def store_report(
             raise ValueError(f"baseline {baseline!r} is not in the store; it has: {', '.join(policies)}")
         policies = [baseline, *(p for p in policies if p != baseline)]
     table = table.rename(columns={"root_seed": "seed"})
-    if scenario is None:  # a store written before scenarios were kept in it
-        scenario = _placeholder_scenario(names[0])
     figs: list[Figure] = []
-    comparison = None
     varied = [p for p in params if table[p].nunique(dropna=True) > 1]
     if varied:
         figs.append(
@@ -296,14 +301,7 @@ def store_report(
         )
     summaries = table.groupby(["policy", "rep"], as_index=False)[list(sim.METRICS)].mean()
     baseline = policies[0]
-    rows = comparison_rows(summaries, policies, baseline)
-    comparison = {
-        "header": [*policies, *[f"Δ {p}" for p in policies if p != baseline]],
-        "rows": rows,
-        "baseline": baseline,
-    }
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
-    _png(figures.comparison_table_figure(rows, policies, baseline), Path(out_dir) / _TABLE_PNG)
+    comparison = comparison_table(summaries, policies, baseline)
     figs.insert(
         0,
         Figure(
@@ -365,19 +363,5 @@ def sensitivity_report(frame: pd.DataFrame, scenario: sim.Scenario, out_dir: str
         summary,
         scenario,
         figs,
-        provenance={k: v for k, v in a.items()},
-    )
-
-
-def _placeholder_scenario(name: str) -> sim.Scenario:
-    """A minimal scenario to hang a store report's page on when the scenario file is not given."""
-    return sim.Scenario.from_dict(
-        {
-            "name": name,
-            "description": f"{name} (scenario parameters are not kept in a result store)",
-            "horizon": {"days": 1},
-            "population": {"initial_customers": 1},
-            "segments": {"all": {"share": 1.0, "portfolio": {1: 1.0}, "products": {"p": 1.0}}},
-            "products": {"p": {}},
-        }
+        provenance=dict(a),
     )

@@ -49,9 +49,6 @@ class Estimate:
         q = stats.norm.ppf(0.975) if self.df is None else stats.t.ppf(0.975, self.df)
         return float(q * self.se)
 
-    def scaled(self, factor: float) -> Estimate:
-        return Estimate(self.value * factor, self.se * abs(factor), self.n, self.df)
-
 
 @dataclass(frozen=True)
 class Check:
@@ -66,11 +63,6 @@ class Check:
     expect: Expect
     passed: bool
     note: str = ""
-
-    @property
-    def theory_text(self) -> str:
-        sign = {"equal": "", "above": "> ", "below": "< "}[self.expect]
-        return f"{sign}{self.theory:.6g}"
 
 
 def _lag1(x: np.ndarray) -> float:

@@ -12,14 +12,15 @@ suite stays fast; how far it is shrunk is stated per case.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import sim
 
-from .checks import Check, paired, signed
+from ..arguments import PROJECT_ROOT
+from ..runs import replication_seed
+from .checks import Check, Expect, paired, signed
 
 __all__ = [
     "loss_aversion_case",
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 REPS = 3
-SCENARIO_FILE = Path(__file__).resolve().parents[2] / "scenarios" / "utility_callcentre.toml"
+SCENARIO_FILE = PROJECT_ROOT / "scenarios" / "utility_callcentre.toml"
 
 #: customers who weigh speed of answer over resolution
 SPEED_MINDED = {
@@ -56,18 +57,15 @@ def default_scenario(customers: int, days: int, warmup: int, **changes: Any) -> 
     )
 
 
-def _seed(root: int, rep: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(root, spawn_key=(rep,))
-
-
 def _runs(
     scenario: sim.Scenario, arms: Mapping[str, tuple[Mapping[str, Any], str]], seed: int
 ) -> dict[str, list[sim.Result]]:
     """Every arm (changes, policy) for replications 0..REPS-1, on common random numbers."""
-    return {
-        name: [sim.run(scenario.override(dict(changes)), policy, seed=_seed(seed, r)) for r in range(REPS)]
-        for name, (changes, policy) in arms.items()
-    }
+    runs = {}
+    for name, (changes, policy) in arms.items():
+        arm = scenario.override(dict(changes))  # validated once per arm, not once per replication
+        runs[name] = [sim.run(arm, policy, seed=replication_seed(seed, r)) for r in range(REPS)]
+    return runs
 
 
 def _diff(
@@ -267,10 +265,10 @@ def _flip_checks(
     note: str = "",
 ) -> list[Check]:
     """effectiveness - efficiency on ``metric``: on side ``before`` by default, the other once changed."""
-    after = "below" if before == "above" else "above"
+    after: Expect = "below" if before == "above" else "above"
     return [
-        signed(case, quantities[0], _eff_minus_effi(runs, "default", metric), before),  # type: ignore[arg-type]
-        signed(case, quantities[1], _eff_minus_effi(runs, "changed", metric), after, note),  # type: ignore[arg-type]
+        signed(case, quantities[0], _eff_minus_effi(runs, "default", metric), before),
+        signed(case, quantities[1], _eff_minus_effi(runs, "changed", metric), after, note),
     ]
 
 

@@ -15,6 +15,8 @@ callers waiting.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
@@ -24,6 +26,7 @@ from sim.erlang import QueueMetrics, erlang_a, gmr_erlang_a, mmc_metrics
 from sim.units import MINUTES_PER_DAY, MINUTES_PER_YEAR
 from sim.validation import mmc_scenario
 
+from ..runs import replication_seed
 from .checks import Check, Estimate, batch_mean, batch_ratio, equal
 
 __all__ = [
@@ -53,9 +56,7 @@ def _window(result: sim.Result) -> pd.DataFrame:
     return ts[~ts.warmup]
 
 
-def _queue_checks(
-    case: str, ts: pd.DataFrame, theory: QueueMetrics, target_s: float, agents: int
-) -> list[Check]:
+def _queue_checks(case: str, ts: pd.DataFrame, theory: QueueMetrics, target_s: float) -> list[Check]:
     offered = ts.calls_offered.to_numpy(float)
     answered = ts.calls_answered.to_numpy(float)
     waited = (ts.calls_waited + ts.calls_abandoned).to_numpy(float)
@@ -97,9 +98,9 @@ def erlang_c_case(seed: int) -> list[Check]:
     checks: list[Check] = []
     for i, (label, lam, h, c, days) in enumerate(ERLANG_C_LOADS):
         scenario = mmc_scenario(lam, h, c, days=days + 1, warmup_days=1)
-        result = sim.run(scenario, seed=np.random.SeedSequence(seed, spawn_key=(i,)))
+        result = sim.run(scenario, seed=replication_seed(seed, i))
         theory = mmc_metrics(lam, h, c, target_seconds=20.0)
-        checks += _queue_checks(f"Erlang C: {label}", _window(result), theory, 20.0, c)
+        checks += _queue_checks(f"Erlang C: {label}", _window(result), theory, 20.0)
     return checks
 
 
@@ -111,12 +112,9 @@ def erlang_a_case(seed: int) -> list[Check]:
     theory = erlang_a(lam, h, c, patience, target_seconds=20.0)
     gmr_wait, gmr_abandon = gmr_erlang_a(lam, h, c, patience)
     case = "Erlang A: classic with 13 agents, 5-min patience"
-    checks = _queue_checks(case, ts, theory, 20.0, c)
+    checks = _queue_checks(case, ts, theory, 20.0)
     note = f"GMR approximation: P(wait) {gmr_wait:.4f}, P(abandon) {gmr_abandon:.4f}"
-    return [
-        Check(**{**ch.__dict__, "note": note}) if ch.quantity in ("P(wait)", "P(abandon)") else ch
-        for ch in checks
-    ]
+    return [replace(ch, note=note) if ch.quantity in ("P(wait)", "P(abandon)") else ch for ch in checks]
 
 
 def repeat_identity_case(seed: int) -> list[Check]:
@@ -141,7 +139,7 @@ def repeat_identity_case(seed: int) -> list[Check]:
     ]
     theory = mmc_metrics(lam / p, h, c, target_seconds=20.0)
     return checks + [
-        ch for ch in _queue_checks(case, ts, theory, 20.0, c) if ch.quantity != "L_q (time average)"
+        ch for ch in _queue_checks(case, ts, theory, 20.0) if ch.quantity != "L_q (time average)"
     ]
 
 
@@ -221,7 +219,7 @@ def little_case(seed: int) -> list[Check]:
     calls = log[log.channel == "phone"]
     day = (calls.arrival // MINUTES_PER_DAY).astype(int)
     keep = day >= scenario.horizon.warmup_days
-    waited = calls.wait_minutes.where(calls.wait_minutes.notna(), 0.0)
+    waited = calls.wait_minutes.fillna(0.0)  # self-service rows have no wait
     sojourn = calls.end - calls.arrival
     days = ts.day.to_numpy()
     lam_wq = waited[keep].groupby(day[keep]).sum().reindex(days, fill_value=0.0).to_numpy() / MINUTES_PER_DAY

@@ -15,16 +15,9 @@ import experiments
 import sim
 from experiments.cli import main
 from experiments.tables import comparison_table
-from tests.conftest import ROOT
+from tests.conftest import ROOT, small_sets
 
-SMALL = [
-    "--set",
-    "population.initial_customers=600",
-    "--set",
-    "horizon.days=20",
-    "--set",
-    "horizon.warmup_days=2",
-]
+SMALL = small_sets()
 
 
 def cli(*args: str, cwd=ROOT, env=None) -> subprocess.CompletedProcess:

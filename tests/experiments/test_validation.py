@@ -69,10 +69,10 @@ def classic_run() -> pd.DataFrame:
 
 
 def test_the_right_theory_passes_and_a_neighbouring_staffing_level_fails(classic_run):
-    right = _queue_checks("x", classic_run, mmc_metrics(100 / 30, 3.0, 14), 20.0, 14)
+    right = _queue_checks("x", classic_run, mmc_metrics(100 / 30, 3.0, 14), 20.0)
     assert all(c.passed for c in right), [c for c in right if not c.passed]
     for agents in (13, 15):
-        wrong = _queue_checks("x", classic_run, mmc_metrics(100 / 30, 3.0, agents), 20.0, agents)
+        wrong = _queue_checks("x", classic_run, mmc_metrics(100 / 30, 3.0, agents), 20.0)
         by = {c.quantity: c.passed for c in wrong}
         assert not by["P(wait)"] and not by["occupancy"], agents
 
@@ -82,8 +82,8 @@ def test_abandonment_is_not_mistaken_for_erlang_c():
     ts = _window(sim.run(scenario, seed=2))
     c_theory = mmc_metrics(100 / 30, 3.0, 13)
     a_theory = erlang_a(100 / 30, 3.0, 13, 5.0)
-    assert all(c.passed for c in _queue_checks("a", ts, a_theory, 20.0, 13))
-    assert not all(c.passed for c in _queue_checks("c", ts, c_theory, 20.0, 13))
+    assert all(c.passed for c in _queue_checks("a", ts, a_theory, 20.0))
+    assert not all(c.passed for c in _queue_checks("c", ts, c_theory, 20.0))
 
 
 # -- estimators --------------------------------------------------------------------------------------

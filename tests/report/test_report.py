@@ -15,7 +15,7 @@ import experiments
 import sim
 from experiments.report import collect, comparison_report, sensitivity_report, store_report
 from experiments.report.narrative import best_policy
-from tests.conftest import small_utility
+from tests.conftest import small_sets, small_utility
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -93,17 +93,17 @@ def test_parameters_and_provenance_close_the_report(data, report):
     assert "&#34;initial_customers&#34;: 2500" in html or '"initial_customers": 2500' in html
 
 
-def test_report_from_a_sweep_store(tmp_path):
+def _swept(tmp_path, vary: dict, policies: list[str]):
+    """A small sweep stored in tmp_path: (scenario, store path)."""
     scenario = small_utility(customers=800, days=40, warmup=5)
     store = tmp_path / "s.sqlite"
-    experiments.sweep(
-        scenario,
-        {"policies.efficiency.knowledge": [0.7, 0.95]},
-        ["efficiency", "effectiveness"],
-        reps=2,
-        store=store,
-        workers=1,
-    )
+    experiments.sweep(scenario, vary, policies, reps=2, store=store, workers=1)
+    return scenario, store
+
+
+def test_report_from_a_sweep_store(tmp_path):
+    vary = {"policies.efficiency.knowledge": [0.7, 0.95]}
+    scenario, store = _swept(tmp_path, vary, ["efficiency", "effectiveness"])
     page = store_report(store, tmp_path / "out", scenario)
     html = page.read_text(encoding="utf-8")
     assert '<figure id="sweep"' in html and '<figure id="paradox"' in html
@@ -164,16 +164,7 @@ def test_a_loss_is_not_called_a_profit(data):
 
 
 def test_a_store_report_keeps_the_sweeps_policy_order_and_takes_a_baseline(tmp_path):
-    scenario = small_utility(customers=800, days=40, warmup=5)
-    store = tmp_path / "s.sqlite"
-    experiments.sweep(
-        scenario,
-        {"response.retry_p": [0.5, 1.0]},
-        ["effectiveness", "efficiency"],
-        reps=2,
-        store=store,
-        workers=1,
-    )
+    scenario, store = _swept(tmp_path, {"response.retry_p": [0.5, 1.0]}, ["effectiveness", "efficiency"])
     html = store_report(store, tmp_path / "a", scenario).read_text(encoding="utf-8")
     assert "Δ efficiency" in html and "Δ effectiveness" not in html
     html = store_report(store, tmp_path / "b", scenario, baseline="efficiency").read_text(encoding="utf-8")
@@ -269,14 +260,7 @@ def test_the_report_makes_no_network_request_in_the_browser(browser):
 
 
 # -- the command line -----------------------------------------------------------------------------
-SMALL = [
-    "--set",
-    "population.initial_customers=600",
-    "--set",
-    "horizon.days=40",
-    "--set",
-    "horizon.warmup_days=5",
-]
+SMALL = small_sets(days=40, warmup=5)
 
 
 def test_compare_report_writes_the_page_and_every_png(tmp_path, capsys):
