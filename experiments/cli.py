@@ -64,7 +64,7 @@ def warn(messages: list[str]) -> None:
 
 
 def preflight_all(scenario: sim.Scenario, policies: list[str]) -> None:
-    from sim.checks import preflight
+    from sim import preflight
 
     seen: set[str] = set()
     for policy in policies:

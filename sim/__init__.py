@@ -7,7 +7,7 @@
 """
 
 from . import erlang, validation
-from .model import Simulation, run
+from .model import Simulation, preflight, run
 from .policy import PRESETS, Policy, preset
 from .result import CONTACT_COLUMNS, Result
 from .scenario import Scenario, ScenarioError, ScenarioIssue, load_scenario
@@ -27,6 +27,7 @@ __all__ = [
     "Simulation",
     "erlang",
     "load_scenario",
+    "preflight",
     "preset",
     "run",
     "validation",

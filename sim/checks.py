@@ -1,7 +1,7 @@
 """Preflight: things that are valid but probably not what the user meant, said with numbers.
 
 These are warnings, not errors: the run goes ahead. They are computed before
-the run (``preflight``) and again inside it, and land in ``Result.notes`` and
+the run (:func:`sim.model.preflight`) and again inside it, and land in ``Result.notes`` and
 ``Result.provenance["warnings"]``; the CLI prints them on stderr.
 
 * **Overload**: a pool whose forecast offered load (arrival rate x handle time,
@@ -16,24 +16,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .demand import reason_multipliers
+from .staffing import plan
+
 if TYPE_CHECKING:
-    from .pool import Pool
+    from .context import RunContext
+    from .desk import Desk
+    from .pool import Pool, Queue
     from .scenario import Scenario
 
-__all__ = ["overload_warnings", "horizon_warnings", "preflight", "day_zero_warnings"]
+__all__ = ["overload_warnings", "horizon_warnings", "day_zero_warnings"]
 
 
 def overload_warnings(
-    forecast: dict[Pool, tuple[float, float]], agents: dict[str, int], policy: str
+    forecast: dict[Queue, tuple[float, float]], agents: dict[Pool, int], policy: str
 ) -> list[str]:
-    """Pools whose forecast load (Erlangs) reaches their agents."""
+    """Queues whose forecast load (Erlangs) reaches the agents who serve them."""
     out = []
-    for pool, (rate_per_min, aht_min) in forecast.items():
+    for queue, (rate_per_min, aht_min) in forecast.items():
         load = rate_per_min * aht_min
-        n = agents.get(pool.name)
-        if n is not None and load >= n > 0:
+        n = sum(agents.get(pool, 0) for pool in queue.servers)
+        if load >= n > 0:
             out.append(
-                f"policy {policy!r}, pool {pool.name!r}: forecast offered load {load:.2f} Erlangs "
+                f"policy {policy!r}, pool {queue.name!r}: forecast offered load {load:.2f} Erlangs "
                 f"({rate_per_min * 60:.1f} calls/hour x {aht_min:.1f} min) is at or above its {n} agents "
                 f"(utilisation {load / n:.2f} >= 1): the queue cannot keep up"
             )
@@ -60,22 +65,11 @@ def horizon_warnings(scenario: Scenario, policy: str) -> list[str]:
     return out
 
 
-def preflight(scenario: Scenario, policy: str | None = None) -> list[str]:
-    """Warnings for running ``scenario`` under ``policy``, before running it (builds day 0)."""
-    from .model import Simulation
-
-    return Simulation(scenario, policy, seed=0).prepare()
-
-
-def day_zero_warnings(simulation) -> list[str]:
-    """Every preflight warning for a simulation whose day-0 population exists."""
-    from .demand import reason_multipliers
-    from .staffing import plan
-
-    desk = simulation.desk
-    per_reason = reason_multipliers(simulation.scenario, desk.policy.interventions, 0)
-    agents, forecast = plan(simulation, desk, per_reason)
-    out = horizon_warnings(simulation.scenario, desk.policy_name)
+def day_zero_warnings(run: RunContext, desk: Desk) -> list[str]:
+    """Every preflight warning for a run whose day-0 population exists, under its first desk."""
+    per_reason = reason_multipliers(run.scenario, desk.policy.interventions, 0)
+    agents, forecast = plan(run, desk, per_reason)
+    out = horizon_warnings(run.scenario, desk.policy_name)
     if desk.policy.staffing.mode == "fixed":
-        out += overload_warnings(forecast, {p.name: n for p, n in agents.items()}, desk.policy_name)
+        out += overload_warnings(forecast, agents, desk.policy_name)
     return out

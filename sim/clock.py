@@ -1,64 +1,56 @@
 """Scheduling a callback on the simpy clock without building a full ``Timeout``.
 
-The event loop schedules two things per call (the next arrival and the end of
-the work). ``simpy.Timeout`` does more than the loop needs: it takes the
-general ``Event`` path, checks the delay and is looked up through the
-environment each time. :func:`scheduler` returns a function that pushes a
-minimal event (just what ``Environment.step`` reads: ``callbacks`` and
-``_ok``, plus ``_value`` for the callback) onto the environment's queue with
-simpy's own key (time, NORMAL priority, event id), so events fire in exactly the
-order ``env.timeout`` would give them: results are bit-identical, about 0.7 µs
-faster per event (measured). It relies on ``Environment._queue``, ``_eid`` and
-``_now`` of simpy 4; with any other layout it falls back to ``env.timeout``.
+The event loop schedules a few things per call (the next arrival, the end of
+the work, a pool's abandonment timer). ``simpy.Timeout`` does more than the loop
+needs (the general ``Event`` set-up and a delay check on every call), so the hot
+path schedules a :class:`Due` through simpy's public
+``Environment.schedule(event, priority, delay)``. ``Environment.step`` pops
+whatever was scheduled, runs its ``callbacks`` with it as the argument and then
+checks ``_ok`` to see whether it failed; a ``Due`` carries exactly those two
+attributes (a callback due at a time never fails, so ``_ok`` is a class
+constant) and the callback reads the payload from ``.value``, as it would from
+a ``Timeout``. Keys are simpy's own (time, priority, event id), so events fire
+in exactly the order ``env.timeout`` would give them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappush
 from typing import Any
 
 import simpy
 from simpy.events import NORMAL
 
-__all__ = ["Due", "scheduler"]
+__all__ = ["Due", "Schedule", "scheduler"]
 
 Schedule = Callable[[float, Any, Callable[[Any], None]], None]
 
 
 class Due:
-    """A scheduled callback: the part of a simpy event that ``Environment.step`` uses."""
+    """A callback due at a time: what ``Environment.step`` needs of an event, and its payload.
 
-    __slots__ = ("callbacks", "_value", "_ok")
+    ``callbacks`` and ``value`` are set by :func:`scheduler` (no ``__init__``: a
+    Python-level constructor costs more than the two assignments, measured).
+    """
 
-    @property
-    def value(self) -> Any:
-        return self._value
-
-
-def _fallback(env: simpy.Environment) -> Schedule:
-    timeout = env.timeout
-
-    def schedule(delay: float, value: Any, callback: Callable[[Any], None]) -> None:
-        timeout(delay, value).callbacks.append(callback)
-
-    return schedule
+    __slots__ = ("callbacks", "value")
+    #: read by ``Environment.step`` after the callbacks ran: a due callback never fails
+    _ok = True
 
 
 def scheduler(env: simpy.Environment) -> Schedule:
-    """``schedule(delay_min, value, callback)``: call ``callback(event)`` after ``delay_min``."""
-    queue = getattr(env, "_queue", None)
-    eid = getattr(env, "_eid", None)
-    if not isinstance(queue, list) or eid is None or not isinstance(getattr(env, "_now", None), int | float):
-        return _fallback(env)
+    """``schedule(delay_min, value, callback)``: call ``callback(due)`` after ``delay_min``.
+
+    ``due.value`` is ``value``, as ``Timeout.value`` would be.
+    """
+    push = env.schedule
 
     def schedule(delay: float, value: Any, callback: Callable[[Any], None]) -> None:
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
         due = Due()
         due.callbacks = [callback]
-        due._value = value
-        due._ok = True
-        heappush(queue, (env._now + delay, NORMAL, next(eid), due))
+        due.value = value
+        push(due, NORMAL, delay)
 
     return schedule

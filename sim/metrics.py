@@ -1,8 +1,9 @@
 """Streaming accumulators: what happened, per day and per segment.
 
 The event loop adds to a flat Python list (``cur``) indexed by
-``segment * N_COUNTERS + counter``; once a day the list is flushed into a NumPy
-array ``days x segments x counters``. Memory is therefore proportional to the
+``segment * N_COUNTERS + offset`` (offsets from the named blocks of
+:mod:`sim.counters`); once a day the list is flushed into a NumPy array
+``days x segments x counters``. Memory is therefore proportional to the
 horizon in days and never to the number of contacts. Population snapshots and
 pool time-averages are stored per day alongside. ``sim.summary`` turns the
 window's totals into the named metrics.
@@ -12,73 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .units import MINUTES_PER_DAY, REASONS
+from .counters import COUNTERS, N_COUNTERS, counter_index
+from .units import MINUTES_PER_DAY
 
 __all__ = ["Metrics", "COUNTERS", "DAILY_FIELDS", "SEGMENT_DAILY_FIELDS"]
-
-#: Per-segment event counters (per day). Contacts by reason come first.
-COUNTERS = (
-    *(f"contacts_{r}" for r in REASONS),
-    "self_service_sessions",  # contacts on the self-service channel
-    "calls",  # phone contacts: the customer dialled (first, repeat, redial, chase)
-    "offered",  # inbound call legs offered to a queue (transfers are legs too)
-    "answered",
-    "answered_within_target",
-    "answered_after_waiting",
-    "wait_minutes_answered",
-    "abandoned",
-    "wait_minutes_abandoned",  # minutes callers waited before hanging up
-    "transfers",
-    "callbacks_made",  # promised call-backs an agent made (promise kept)
-    "promises_made",
-    "promises_broken",  # forgotten, or not called back before the deadline
-    "issues",  # issues created (by creation day)
-    "issues_fcr",  # of those, resolved at their first contact (by creation day)
-    "issues_resolved",  # by finishing day
-    "issues_given_up",  # by finishing day, incl. issues of customers who left
-    "issues_judged",  # finished issues the customer judged (still a customer)
-    "effort_sum",
-    "experience_sum",
-    "handle_minutes_front",
-    "handle_minutes_am",
-    "churned",  # voluntary departures (hazard, or exit after an unresolved issue)
-    "exits_after_unresolved",
-    "pruned",  # let go by the supplier
-    "acquired",
-    "products_dropped",
-)
-_IDX = {name: i for i, name in enumerate(COUNTERS)}
-N_COUNTERS = len(COUNTERS)
-
-# Constants the hot loop uses as plain globals (cheaper than attribute lookups).
-C_CONTACTS = 0  # + reason index
-C_SELF_SERVICE = _IDX["self_service_sessions"]
-C_CALLS = _IDX["calls"]
-C_OFFERED = _IDX["offered"]
-C_ANSWERED = _IDX["answered"]
-C_WITHIN = _IDX["answered_within_target"]
-C_WAITED = _IDX["answered_after_waiting"]
-C_WAIT_SUM = _IDX["wait_minutes_answered"]
-C_ABANDONED = _IDX["abandoned"]
-C_WAIT_ABANDONED = _IDX["wait_minutes_abandoned"]
-C_TRANSFERS = _IDX["transfers"]
-C_CALLBACKS = _IDX["callbacks_made"]
-C_PROMISES = _IDX["promises_made"]
-C_BROKEN = _IDX["promises_broken"]
-C_ISSUES = _IDX["issues"]
-C_FCR = _IDX["issues_fcr"]
-C_RESOLVED = _IDX["issues_resolved"]
-C_GIVEN_UP = _IDX["issues_given_up"]
-C_JUDGED = _IDX["issues_judged"]
-C_EFFORT = _IDX["effort_sum"]
-C_EXPERIENCE = _IDX["experience_sum"]
-C_HANDLE_FRONT = _IDX["handle_minutes_front"]
-C_HANDLE_AM = _IDX["handle_minutes_am"]
-C_CHURNED = _IDX["churned"]
-C_EXIT_UNRESOLVED = _IDX["exits_after_unresolved"]
-C_PRUNED = _IDX["pruned"]
-C_ACQUIRED = _IDX["acquired"]
-C_DROPS = _IDX["products_dropped"]
 
 #: Per-day values that are not per segment (pools, costs).
 DAILY_FIELDS = (
@@ -143,8 +81,8 @@ class Metrics:
 
     # -- reading ------------------------------------------------------------
     def counter(self, name: str) -> np.ndarray:
-        """days x segments array of one counter."""
-        return self.counts[:, :, _IDX[name]]
+        """days x segments array of one counter, by its ``"<block>.<counter>"`` name."""
+        return self.counts[:, :, counter_index(name)]
 
     def field(self, name: str) -> np.ndarray:
         return self.daily[:, DAILY_FIELDS.index(name)]

@@ -24,37 +24,22 @@ import simpy
 
 from .checks import day_zero_warnings
 from .clock import scheduler
+from .counters import CUSTOMERS, ISSUES, N_COUNTERS, PROMISES
 from .demand import Demand, reason_multipliers
 from .desk import Desk
 from .economics import Prices
 from .issue import Issue
-from .metrics import (
-    C_ACQUIRED,
-    C_BROKEN,
-    C_CHURNED,
-    C_DROPS,
-    C_EFFORT,
-    C_EXIT_UNRESOLVED,
-    C_EXPERIENCE,
-    C_FCR,
-    C_GIVEN_UP,
-    C_ISSUES,
-    C_JUDGED,
-    C_PRUNED,
-    C_RESOLVED,
-    N_COUNTERS,
-    Metrics,
-)
+from .metrics import Metrics
 from .population import CHURNED, EXIT_UNRESOLVED, PRUNED, Population
 from .response import CustomerResponse
 from .result import CONTACT_COLUMNS, Result
 from .rng import Streams, batches
 from .scenario import Scenario
 from .staffing import staff
-from .summary import by_segment, cost_breakdown, summarise, timeseries
+from .summary import by_segment, cost_breakdown, nan_notes, summarise, timeseries
 from .units import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_YEAR, REASONS
 
-__all__ = ["Simulation", "run"]
+__all__ = ["Simulation", "run", "preflight"]
 
 _NC = N_COUNTERS
 R_CHASE = REASONS.index("chase")
@@ -131,13 +116,16 @@ class Simulation:
         self.policy = policy  # the policy the run starts with
         self.policy_name = policy  # the policy running now (switches change it)
         self.desk = Desk(self, policy)
+        #: every pool and queue of every desk the run had (a policy switch adds a desk)
         self.all_pools = list(self.desk.pools)
+        self.all_queues = list(self.desk.queues)
         self._switches = {sw.day: sw.policy for sw in scenario.timeline.switches}
         self._issue_seq = 0
         self._departed = 0  # departures since the last tick (replace_churn)
         self._day_issues: tuple[list, ...] | None = None
         self._next = 0
-        self._areas: dict[int, tuple[float, float, float]] = {}
+        self._areas: dict[int, tuple[float, float]] = {}
+        self._waits: dict[int, float] = {}
         self.staffing_log: list[dict[str, Any]] = []
         self.notes: list[str] = []
         self._per_reason = np.ones(4)
@@ -182,7 +170,7 @@ class Simulation:
         self._scripted.append((at_min, customer, code))
 
     def _scripted_due(self, event: simpy.Event) -> None:
-        customer, (reason, product, urgent) = event._value
+        customer, (reason, product, urgent) = event.value
         pop = self.pop
         if customer >= pop.n or not pop.alive_view[customer]:
             return
@@ -194,7 +182,7 @@ class Simulation:
         issue = Issue(self._issue_seq, customer, seg, reason, self.env.now, pending, urgent)
         if self.issue_log is not None:
             self.issue_log.append(issue)
-        self.cur[seg * _NC + C_ISSUES] += 1
+        self.cur[seg * _NC + ISSUES.arisen] += 1
         self.desk.first_contact(issue)
 
     # -- issue lifecycle (called by the desk) ---------------------------------------------
@@ -204,23 +192,23 @@ class Simulation:
         issue.resolved = True
         cur = self.cur
         base = issue.seg * _NC
-        cur[base + C_RESOLVED] += 1
+        cur[base + ISSUES.resolved] += 1
         if first_contact:
             if issue.created >= self._day_start:
-                cur[base + C_FCR] += 1
+                cur[base + ISSUES.fcr] += 1
             else:
-                self.metrics.add_at(issue.created, base + C_FCR)
+                self.metrics.add_at(issue.created, base + ISSUES.fcr)
         if self.alive_view[issue.cust]:
             q, effort = self.response.judge_issue(issue, True)
-            cur[base + C_JUDGED] += 1
-            cur[base + C_EFFORT] += effort
-            cur[base + C_EXPERIENCE] += q
+            cur[base + ISSUES.judged] += 1
+            cur[base + ISSUES.effort_sum] += effort
+            cur[base + ISSUES.experience_sum] += q
 
     def give_up(self, issue: Issue) -> None:
         if issue.closed:
             return
         issue.closed = True
-        self.cur[issue.seg * _NC + C_GIVEN_UP] += 1
+        self.cur[issue.seg * _NC + ISSUES.given_up] += 1
         self._judge(issue, False)
 
     def lose(self, issue: Issue) -> None:
@@ -228,7 +216,7 @@ class Simulation:
         if issue.closed:
             return
         issue.closed = True
-        self.cur[issue.seg * _NC + C_GIVEN_UP] += 1
+        self.cur[issue.seg * _NC + ISSUES.given_up] += 1
 
     def _judge(self, issue: Issue, resolved: bool) -> None:
         cust = issue.cust
@@ -238,9 +226,9 @@ class Simulation:
         q, effort = self.response.judge_issue(issue, resolved)
         cur = self.cur
         base = issue.seg * _NC
-        cur[base + C_JUDGED] += 1
-        cur[base + C_EFFORT] += effort
-        cur[base + C_EXPERIENCE] += q
+        cur[base + ISSUES.judged] += 1
+        cur[base + ISSUES.effort_sum] += effort
+        cur[base + ISSUES.experience_sum] += q
         if not resolved and self.exit_p > 0.0 and next(self.u_response) < self.exit_p:
             self._depart(np.array([cust]), EXIT_UNRESOLVED)
 
@@ -252,24 +240,29 @@ class Simulation:
         self.schedule_contact(issue, reason, self.delay(delay_min) if random_delay else delay_min)
 
     def schedule_contact(self, issue: Issue, reason: int, delay_min: float) -> None:
+        """The customer contacts the supplier again after ``delay_min`` (0: now), via the running desk."""
         if delay_min <= 0.0:
-            self.desk.phone_contact(issue, reason)
+            self.desk.contact_again(issue, reason)
         else:
             self._schedule(delay_min, (issue, reason), self._contact_due_cb)
 
-    def _contact_due(self, event: simpy.Event) -> None:
-        issue, reason = event._value
-        self.desk.phone_contact(issue, reason)
+    def _contact_due(self, due) -> None:
+        issue, reason = due.value
+        self.desk.contact_again(issue, reason)
 
-    def promise_broken_event(self, event: simpy.Event) -> None:
-        self.promise_broken(event._value)
+    def schedule_promise_broken(self, delay_min: float, issue: Issue) -> None:
+        """A forgotten promise: the customer notices at the deadline."""
+        self._schedule(delay_min, issue, self._promise_broken_due)
+
+    def _promise_broken_due(self, due) -> None:
+        self.promise_broken(due.value)
 
     def promise_broken(self, issue: Issue) -> None:
         """Forgotten, or not called back in time: a penalty now, a chase later."""
         if issue.closed:
             return
         issue.broken += 1
-        self.cur[issue.seg * _NC + C_BROKEN] += 1
+        self.cur[issue.seg * _NC + PROMISES.broken] += 1
         if self.pop.alive[issue.cust]:
             self.response.promise_broken(issue.cust)
         if issue.contacts >= self.max_attempts:
@@ -316,7 +309,7 @@ class Simulation:
         """Issues arisen and not yet resolved or given up (exact: from the counters)."""
         n_seg = self.metrics.n_segments
         totals = self.metrics.counts.sum(axis=(0, 1)) + np.asarray(self.cur).reshape(n_seg, _NC).sum(axis=0)
-        return int(round(totals[C_ISSUES] - totals[C_RESOLVED] - totals[C_GIVEN_UP]))
+        return int(round(totals[ISSUES.arisen] - totals[ISSUES.resolved] - totals[ISSUES.given_up]))
 
     # -- population ---------------------------------------------------------------------
     def _bind_views(self) -> None:
@@ -330,7 +323,9 @@ class Simulation:
         now = self.env.now
         self.pop.leave(ids, now, cause)
         self.demand.refresh(ids)
-        counter = {CHURNED: C_CHURNED, EXIT_UNRESOLVED: C_CHURNED, PRUNED: C_PRUNED}[cause]
+        counter = {CHURNED: CUSTOMERS.churned, EXIT_UNRESOLVED: CUSTOMERS.churned, PRUNED: CUSTOMERS.pruned}[
+            cause
+        ]
         # departures found at a midnight tick count on the new day: the previous day's
         # end-of-day customer count still includes them, so the books balance day by day
         t = now
@@ -338,7 +333,7 @@ class Simulation:
             if n:
                 self.metrics.add_at(t, seg * _NC + counter, float(n))
                 if cause == EXIT_UNRESOLVED:
-                    self.metrics.add_at(t, seg * _NC + C_EXIT_UNRESOLVED, float(n))
+                    self.metrics.add_at(t, seg * _NC + CUSTOMERS.exits_after_unresolved, float(n))
         self._departed += int(ids.size)
 
     def _acquire(self, count: int) -> None:
@@ -349,7 +344,7 @@ class Simulation:
         self.demand.add_customers(ids)
         for seg, n in enumerate(np.bincount(self.pop.segment[ids], minlength=self.metrics.n_segments)):
             if n:
-                self.cur[seg * _NC + C_ACQUIRED] += float(n)
+                self.cur[seg * _NC + CUSTOMERS.acquired] += float(n)
 
     def _population_step(self, day: int) -> None:
         sc = self.scenario
@@ -361,7 +356,7 @@ class Simulation:
             self.demand.refresh(dropping)
             for seg, n in enumerate(np.bincount(pop.segment[dropping], minlength=self.metrics.n_segments)):
                 if n:
-                    self.metrics.add_at(self.env.now, seg * _NC + C_DROPS, float(n))
+                    self.metrics.add_at(self.env.now, seg * _NC + CUSTOMERS.products_dropped, float(n))
         pruning = self.desk.policy.pruning
         if pruning.enabled and day % pruning.review_days == 0:
             alive = pop.alive_ids()
@@ -439,7 +434,7 @@ class Simulation:
                     [p] if p >= 0 else np.flatnonzero(holdings[c]).tolist(),
                     urgent[i],
                 )
-                cur[seg * _NC + C_ISSUES] += 1
+                cur[seg * _NC + ISSUES.arisen] += 1
                 self._issue_seq = seq
                 if issue_log is not None:
                     issue_log.append(issue)
@@ -457,6 +452,7 @@ class Simulation:
         self.policy_name = policy  # the policy running now (switches change it)
         self.desk = Desk(self, policy)
         self.all_pools.extend(self.desk.pools)
+        self.all_queues.extend(self.desk.queues)
 
     def _close_day(self, day: int) -> None:
         m = self.metrics
@@ -466,12 +462,11 @@ class Simulation:
         agents_front = agents_am = 0
         cost_front = cost_am = 0.0
         for pool in self.all_pools:
-            busy, wait, staffed = pool.snapshot()
-            b0, w0, s0 = self._areas.get(id(pool), (0.0, 0.0, 0.0))
-            self._areas[id(pool)] = (busy, wait, staffed)
-            db, dw, ds = busy - b0, wait - w0, staffed - s0
-            queue += dw
-            if pool.account_managers:
+            busy, staffed = pool.snapshot()
+            b0, s0 = self._areas.get(id(pool), (0.0, 0.0))
+            self._areas[id(pool)] = (busy, staffed)
+            db, ds = busy - b0, staffed - s0
+            if pool.kind == "account_managers":
                 am_staffed += ds
                 am_busy += db
                 agents_am += pool.capacity
@@ -481,7 +476,11 @@ class Simulation:
                 front_busy += db
                 agents_front += pool.capacity
                 cost_front += ds * pool.cost_per_min
-            pool.close_day()
+        for q in self.all_queues:
+            wait = q.snapshot()
+            queue += wait - self._waits.get(id(q), 0.0)
+            self._waits[id(q)] = wait
+            q.close_day()
         for name, value in (
             ("staffed_minutes_front", front_staffed),
             ("staffed_minutes_am", am_staffed),
@@ -522,7 +521,7 @@ class Simulation:
         self._bind_views()
         self.demand.add_customers(ids)
         self.initial_by_segment = np.bincount(self.pop.segment[ids], minlength=len(sc.segments)).tolist()
-        self.warnings = day_zero_warnings(self)
+        self.warnings = day_zero_warnings(self, self.desk)
         self._prepared = True
         return list(self.warnings)
 
@@ -541,11 +540,7 @@ class Simulation:
         start, end = sc.horizon.warmup_days, sc.horizon.days
         seg_names = list(sc.segments)
         summary = summarise(m, start, end, range(len(seg_names)), self.prices, self.initial_by_segment)
-        notes = [f"warning: {w}" for w in self.warnings] + [
-            f"{k} is NaN: {_NAN_REASONS.get(k, 'its denominator is zero in the window')}"
-            for k, v in summary.items()
-            if isinstance(v, float) and math.isnan(v)
-        ]
+        notes = [f"warning: {w}" for w in self.warnings] + nan_notes(summary)
         pop = self.pop
         n = pop.n
         customers = pd.DataFrame(
@@ -641,21 +636,6 @@ def _issue_table(issues: list[Issue], segments: list[str]) -> pd.DataFrame:
     return frame
 
 
-_NAN_REASONS = {
-    "service_level": "no calls were offered to a queue in the window",
-    "asa_seconds": "no calls were answered in the window",
-    "abandonment_rate": "no calls were offered to a queue in the window",
-    "p_wait": "no calls were answered in the window",
-    "occupancy": "no agent was staffed in the window",
-    "fcr": "no issues arose in the window",
-    "contacts_per_issue": "no issues arose in the window",
-    "promises_kept_rate": "no promise came due in the window",
-    "effort_mean": "no issue was finished and judged in the window",
-    "cost_per_contact": "there were no contacts in the window",
-    "cost_per_resolution": "no issue was resolved in the window",
-}
-
-
 def run(
     scenario: Scenario,
     policy: str | None = None,
@@ -664,3 +644,8 @@ def run(
 ) -> Result:
     """Run ``scenario`` under ``policy`` (default: the scenario's default_policy) with ``seed``."""
     return Simulation(scenario, policy, seed, record_contacts).run()
+
+
+def preflight(scenario: Scenario, policy: str | None = None) -> list[str]:
+    """Warnings for running ``scenario`` under ``policy``, before running it (builds day 0 only)."""
+    return Simulation(scenario, policy, seed=0).prepare()

@@ -1,7 +1,13 @@
-"""An agent pool: agents, a priority queue, lazy abandonment, time-weighted statistics.
+"""Queues and agent pools: who waits, who serves, and the time-weighted statistics beside them.
 
-The pool runs on a simpy Environment but uses callbacks, not a process per
-caller. Abandonment is settled lazily and exactly:
+A :class:`Queue` holds calls waiting for an agent; a :class:`Pool` is a group
+of agents with the same skills, price and knowledge that takes calls from one
+or more queues. Departmental and case-owner routing give each pool exactly one
+queue; skills-based routing lets several pools serve a queue and a pool serve
+several queues. Both run on a simpy Environment with callbacks, not a process
+per caller.
+
+Abandonment is settled lazily and exactly:
 
 * a waiting call carries the time it gives up (``expire``) and the time its
   consequence is due (``consequence``: the redial, or the moment a customer
@@ -9,15 +15,16 @@ caller. Abandonment is settled lazily and exactly:
 * a call that reaches the head of the queue after ``expire`` has already hung
   up: it is skipped (in a queue, removing someone earlier or later changes no
   one else's service, so this is exact);
-* one timer per pool fires at the earliest pending consequence, so the
-  redial or give-up still happens at its exact time even if the call has not
-  reached the head yet. Calls served in time never cost an event.
+* one timer per queue fires at the earliest pending consequence, so the redial
+  or give-up still happens at its exact time even if the call has not reached
+  the head yet. Calls served in time never cost an event.
 
-Beside the queue the pool keeps what workforce statistics need: waiting calls
-integrated over time (the measured mean queue length, independent of the waits
-themselves, for Little's law), staffed agent-minutes, and agent-minutes of work
-started. Only state changes that involve a queue touch the integrals, so a call
-that is answered at once costs no bookkeeping.
+Beside the queue: waiting calls integrated over time (the measured mean queue
+length, independent of the waits themselves, for Little's law) and per-day
+tallies for an observed staffing forecast (arrivals, calls served, minutes of
+work). Beside the pool: staffed agent-minutes and agent-minutes of work started.
+Only state changes that involve a queue touch the integrals, so a call that is
+answered at once costs no bookkeeping.
 """
 
 from __future__ import annotations
@@ -25,16 +32,17 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, Literal
 
 import simpy
 
 from .clock import scheduler
 
-__all__ = ["Call", "Pool", "INBOUND", "CALLBACK"]
+__all__ = ["Call", "Pool", "Queue", "PoolKind"]
 
-INBOUND, CALLBACK = 0, 1
 _INF = float("inf")
+#: What a pool is: the front line, or account managers (priced and counted apart).
+PoolKind = Literal["front", "account_managers"]
 
 
 class Call:
@@ -42,6 +50,7 @@ class Call:
 
     __slots__ = (
         "issue",
+        "queue",
         "pool",
         "kind",
         "level",
@@ -64,8 +73,8 @@ class Call:
     def __init__(
         self,
         issue: Any,
-        pool: Pool,
-        kind: int,
+        queue: Queue,
+        kind: Any,
         level: int,
         arrival: float,
         parts: list[int],
@@ -74,7 +83,10 @@ class Call:
         transfers: int,
     ):
         self.issue = issue
-        self.pool = pool
+        #: where it waits; ``pool`` is the agents who took it (set when it starts)
+        self.queue = queue
+        self.pool: Pool | None = None
+        #: the channel it belongs to (phone leg, call-back): it says what answering and expiring mean
         self.kind = kind
         self.level = level
         self.arrival = arrival
@@ -84,6 +96,7 @@ class Call:
         self.done = False
         self.parts = parts
         self.misrouted = misrouted
+        #: the router's keys of the legs this contact has had (departments, skill groups)
         self.visited = visited
         self.transfers = transfers
         self.answered = _INF
@@ -91,159 +104,146 @@ class Call:
         self.capped = False
         #: the contact's reason label (first reason, repeat or chase), for the log
         self.reason = -1
-        #: departmental routing: other departments still to visit after this leg
+        #: the handling of this leg ends with handing the call over to another queue
         self.more = False
 
 
-class Pool:
-    """Agents serving calls from priority-ordered FIFO queues."""
+class Queue:
+    """Calls waiting for an agent: FIFO within priority levels, highest level first."""
 
     def __init__(
         self,
         env: simpy.Environment,
         name: str,
         n_levels: int,
-        capacity: int,
-        start: Callable[[Call], None],
         expire: Callable[[Call], None],
-        account_managers: bool = False,
+        products: tuple[int, ...] = (),
     ):
         self.env = env
         self._schedule = scheduler(env)
         self.name = name
-        self.account_managers = account_managers
-        self.capacity = capacity
-        self.busy = 0
+        #: products a one-part leg arriving here concerns (the staffing forecast reads it)
+        self.products = products
+        #: pools whose agents take calls from this queue, in the router's order
+        self.servers: list[Pool] = []
         self.waiting = 0
-        self.draining = False
-        self._queues = [deque() for _ in range(n_levels)]
-        self._order = self._queues[::-1]  # highest level first
-        self._start = start
+        self._levels = [deque() for _ in range(n_levels)]
+        self._order = self._levels[::-1]  # highest level first
         self._expire = expire
         self._heap: list[tuple[float, int, Call]] = []
         self._timers: list[float] = []
         self._seq = 0
-        # time-weighted integrals
         self._t_wait = env.now
         self.wait_area = 0.0
-        self._t_staffed = env.now
-        self.staffed_area = 0.0
-        #: agent-minutes of work started (a call counts on the day it starts)
-        self.busy_minutes = 0.0
         # per-day tallies for workforce planning (observed forecasts)
         self.day_arrivals = 0
         self.day_served = 0
         self.day_busy_minutes = 0.0
         self.history: deque[tuple[int, int, float]] = deque(maxlen=366)
 
-    # -- time-weighted statistics ---------------------------------------------------
+    # -- statistics -----------------------------------------------------------------
     def _advance_wait(self, now: float) -> None:
         self.wait_area += self.waiting * (now - self._t_wait)
         self._t_wait = now
 
-    def _advance_staffed(self, now: float) -> None:
-        self.staffed_area += self.capacity * (now - self._t_staffed)
-        self._t_staffed = now
-
-    def snapshot(self) -> tuple[float, float, float]:
-        """(work started, waiting, staffed) agent-minutes accumulated up to now."""
-        now = self.env.now
-        self._advance_wait(now)
-        self._advance_staffed(now)
-        return self.busy_minutes, self.wait_area, self.staffed_area
+    def snapshot(self) -> float:
+        """Caller-minutes spent waiting here up to now."""
+        self._advance_wait(self.env.now)
+        return self.wait_area
 
     def close_day(self) -> None:
         self.history.append((self.day_arrivals, self.day_served, self.day_busy_minutes))
         self.day_arrivals = self.day_served = 0
         self.day_busy_minutes = 0.0
 
-    # -- flow ---------------------------------------------------------------------
+    # -- flow ------------------------------------------------------------------------
     def offer(self, call: Call) -> bool:
-        """Serve now if an agent is free (returns True), else queue the call.
+        """Give the call to an idle agent now (True), else leave it to the caller to ``enqueue``.
 
-        Before a call is queued its ``expire``/``consequence`` must be set.
+        With several pools serving the queue, the pool whose agent has been idle
+        longest takes it. Before a call is queued its ``expire``/``consequence``
+        must be set.
         """
         self.day_arrivals += 1
-        if self.busy < self.capacity:
-            self.busy += 1
-            call.done = True  # served: its timer, if any, must ignore it
-            self._start(call)
-            return True
-        return False
+        servers = self.servers
+        if len(servers) == 1:
+            pool = servers[0]
+            if pool.busy < pool.capacity:
+                pool.take(call)
+                return True
+            return False
+        best = None
+        for pool in servers:
+            if pool.busy < pool.capacity and (best is None or pool.idle_since[0] < best.idle_since[0]):
+                best = pool
+        if best is None:
+            return False
+        best.take(call)
+        return True
 
     def enqueue(self, call: Call) -> None:
         self._advance_wait(self.env.now)
-        self._queues[call.level].append(call)
+        self._levels[call.level].append(call)
         self.waiting += 1
         if call.consequence < _INF:
             self._seq += 1
             heappush(self._heap, (call.consequence, self._seq, call))
             self._arm(call.consequence)
 
-    def started(self, handle_minutes: float) -> None:
-        """An agent has just started ``handle_minutes`` of work."""
-        self.busy_minutes += handle_minutes
-        self.day_busy_minutes += handle_minutes
-
-    def release(self) -> None:
-        """An agent finished a call; serve the next one."""
-        self.busy -= 1
-        self.day_served += 1
-        if self.waiting:
-            self._dispatch()
-        self._close_if_drained()
-
-    def _close_if_drained(self) -> None:
-        """A draining pool stops being staffed (and paid) once nothing is left to do."""
-        if self.draining and self.busy == 0 and self.waiting == 0 and self.capacity:
-            self.set_capacity(0)
-
-    def set_capacity(self, agents: int) -> None:
-        self._advance_staffed(self.env.now)
-        self.capacity = agents
-        if self.waiting:
-            self._dispatch()
-
-    def drain(self) -> None:
-        """Take no new calls from the router; close once the queue is empty."""
-        self.draining = True
-        if self.busy == 0 and self.waiting == 0:
-            self.set_capacity(0)
-
-    def _dispatch(self) -> None:
-        now = self.env.now
-        self._advance_wait(now)
-        while self.busy < self.capacity and self.waiting:
-            call = self._pop(now)
-            if call is None:
-                break
-            self.busy += 1
-            call.done = True
-            self._start(call)
-
-    def _pop(self, now: float) -> Call | None:
-        for q in self._order:
-            while q:
-                call = q.popleft()
+    def head(self, now: float) -> Call | None:
+        """The next live call (settling any that hung up on the way), without removing it."""
+        for level in self._order:
+            while level:
+                call = level[0]
                 if call.done:
-                    continue  # already settled by the timer
-                self.waiting -= 1
+                    level.popleft()  # already settled by the timer
+                    continue
                 if call.expire < now:
-                    # it hung up at ``expire`` but was counted as waiting until now
-                    self.wait_area -= now - call.expire
-                    call.done = True
-                    self._expire(call)
+                    level.popleft()
+                    self._settle_late(call, now)
                     continue
                 return call
         return None
 
-    # -- the consequence timer -------------------------------------------------------
+    def pop(self, now: float) -> Call | None:
+        """Remove and return the next live call, or None."""
+        self._advance_wait(now)
+        for level in self._order:
+            while level:
+                call = level.popleft()
+                if call.done:
+                    continue  # already settled by the timer
+                if call.expire < now:
+                    self._settle_late(call, now)
+                    continue
+                self.waiting -= 1
+                return call
+        return None
+
+    def take_head(self, call: Call) -> None:
+        """Remove ``call``, the live head found by :meth:`head`, to serve it."""
+        self._advance_wait(self.env.now)
+        self._levels[call.level].popleft()
+        self.waiting -= 1
+
+    def _settle_late(self, call: Call, now: float) -> None:
+        """A call found after its caller hung up at ``expire``: it was counted as waiting until now."""
+        self.waiting -= 1
+        self.wait_area -= now - call.expire
+        call.done = True
+        self._expire(call)
+
+    @property
+    def empty(self) -> bool:
+        return self.waiting == 0
+
+    # -- the consequence timer ---------------------------------------------------------
     def _arm(self, t: float) -> None:
         if not self._timers or t < self._timers[0]:
             heappush(self._timers, t)
             self._schedule(t - self.env.now, None, self._on_timer)
 
-    def _on_timer(self, _event: simpy.Event) -> None:
+    def _on_timer(self, _due: Any) -> None:
         heappop(self._timers)
         now = self.env.now
         heap = self._heap
@@ -259,4 +259,152 @@ class Pool:
             heappop(heap)
         if heap:
             self._arm(heap[0][0])
-        self._close_if_drained()
+        for pool in self.servers:
+            pool.close_if_drained()
+
+
+class Pool:
+    """A group of agents with the same skills, knowledge and price, serving one or more queues.
+
+    The router that builds a pool declares everything the handling of a call
+    reads from it: the resolution chance per product (``k_pow``), the handle-time
+    cap, the chance of promising a call-back, the share of promises kept and the
+    price of a staffed minute.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        name: str,
+        capacity: int,
+        start: Callable[[Call], float],
+        *,
+        kind: PoolKind = "front",
+        k_pow: list[float] | None = None,
+        cap_minutes: float | None = None,
+        offer_p: float = 0.0,
+        keep_rate: float = 1.0,
+        cost_per_min: float = 0.0,
+    ):
+        self.env = env
+        self.name = name
+        self.kind = kind
+        self.capacity = capacity
+        self.busy = 0
+        self.draining = False
+        #: queues this pool takes calls from, in the router's order (set by the router)
+        self.queues: list[Queue] = []
+        self._start = start
+        #: resolution chance of a part of product p: knowledge ** complexity(p)
+        self.k_pow = list(k_pow or [])
+        #: a call reaching the cap ends unresolved; None: no cap
+        self.cap = cap_minutes
+        #: chance an unresolved call ends with a call-back promise
+        self.offer_p = offer_p
+        #: share of this pool's promises that go on the call-back list (the rest are forgotten)
+        self.keep_rate = keep_rate
+        self.cost_per_min = cost_per_min
+        #: moments the idle agents became idle, oldest first (kept only when queues share pools)
+        self.idle_since: deque[float] = deque()
+        self.track_idle = False
+        self._t_staffed = env.now
+        self.staffed_area = 0.0
+        #: agent-minutes of work started (a call counts on the day it starts)
+        self.busy_minutes = 0.0
+
+    # -- statistics -----------------------------------------------------------------
+    def _advance_staffed(self, now: float) -> None:
+        self.staffed_area += self.capacity * (now - self._t_staffed)
+        self._t_staffed = now
+
+    def snapshot(self) -> tuple[float, float]:
+        """(work started, staffed) agent-minutes accumulated up to now."""
+        self._advance_staffed(self.env.now)
+        return self.busy_minutes, self.staffed_area
+
+    def serve(self, queue: Queue) -> None:
+        """Let this pool's agents take calls from ``queue`` (after the queues it serves already)."""
+        self.queues.append(queue)
+        queue.servers.append(self)
+
+    # -- flow ---------------------------------------------------------------------
+    def take(self, call: Call) -> None:
+        """An idle agent of this pool starts the call (the caller checked that one is idle).
+
+        The start callback decides how many minutes of work the call is, schedules
+        its end, and returns the minutes: they count as work started now.
+        """
+        self.busy += 1
+        if self.track_idle:
+            self.idle_since.popleft()
+        call.done = True  # served: its timer, if any, must ignore it
+        call.pool = self
+        minutes = self._start(call)
+        self.busy_minutes += minutes
+        call.queue.day_busy_minutes += minutes
+
+    def release(self, call: Call) -> None:
+        """An agent finished ``call``; serve the next one."""
+        self.busy -= 1
+        call.queue.day_served += 1
+        if self.track_idle and self.busy < self.capacity:
+            self.idle_since.append(self.env.now)
+        for queue in self.queues:
+            if queue.waiting:
+                self._dispatch()
+                break
+        if self.draining:
+            self.close_if_drained()
+
+    def close_if_drained(self) -> None:
+        """A draining pool stops being staffed (and paid) once nothing is left to do."""
+        if self.draining and self.busy == 0 and self.capacity and all(q.waiting == 0 for q in self.queues):
+            self.set_capacity(0)
+
+    def set_capacity(self, agents: int) -> None:
+        now = self.env.now
+        self._advance_staffed(now)
+        if self.track_idle:
+            idle = max(0, agents - self.busy)
+            while len(self.idle_since) > idle:
+                self.idle_since.pop()  # the agents who became idle last go home first
+            while len(self.idle_since) < idle:
+                self.idle_since.append(now)
+        self.capacity = agents
+        self._dispatch()
+
+    def drain(self) -> None:
+        """Take no new calls from the router; close once the queues are empty."""
+        self.draining = True
+        self.close_if_drained()
+
+    def _dispatch(self) -> None:
+        queues = self.queues
+        if len(queues) == 1:
+            queue = queues[0]
+            if not queue.waiting:
+                return
+            now = self.env.now
+            while self.busy < self.capacity and queue.waiting:
+                call = queue.pop(now)
+                if call is None:
+                    break
+                self.take(call)
+            return
+        now = self.env.now
+        while self.busy < self.capacity:
+            best: Call | None = None
+            source: Queue | None = None
+            for queue in queues:
+                if queue.waiting:
+                    call = queue.head(now)
+                    if call is not None and (
+                        best is None
+                        or call.level > best.level
+                        or (call.level == best.level and call.arrival < best.arrival)
+                    ):
+                        best, source = call, queue
+            if best is None:
+                return
+            source.take_head(best)
+            self.take(best)

@@ -1,73 +1,59 @@
 """The named metrics of a run, computed from the daily accumulators.
 
-Every definition lives here and in the README's glossary. Ratios whose
-denominator is zero (no calls offered, no issues) are NaN, and the Result says
-why in ``notes``.
+Each metric is defined once, in :data:`sim.metric_table.METRIC_TABLE`; this
+module gathers a measurement window's totals (:class:`Window`) and evaluates the
+table on them, for all customers or one segment. Ratios whose denominator is
+zero are NaN, and the Result says why in ``notes``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from .metrics import COUNTERS, DAILY_FIELDS, Metrics
+from .counters import CONTACTS, CUSTOMERS, ISSUES, PHONE, PROMISES, SELF_SERVICE, WORK
+from .metric_table import METRIC_TABLE, METRICS, ratio
+from .metrics import DAILY_FIELDS, Metrics
 from .units import DAYS_PER_YEAR, FAILURE_REASONS, MINUTES_PER_YEAR, REASONS
 
-__all__ = ["METRICS", "summarise", "by_segment", "timeseries", "cost_breakdown"]
-
-#: The headline metrics, in the order they are reported.
-METRICS = (
-    "service_level",
-    "asa_seconds",
-    "abandonment_rate",
-    "occupancy",
-    "contacts_total",
-    "contacts_per_customer_year",
-    "fcr",
-    "contacts_per_issue",
-    "repeat_contact_share",
-    "failure_demand_share",
-    "transfers_per_contact",
-    "promises_made",
-    "promises_kept_rate",
-    "satisfaction_mean",
-    "effort_mean",
-    "churn_rate_annual",
-    "customers_start",
-    "customers_end",
-    "customers_acquired",
-    "customers_lost",
-    "revenue",
-    "cost_service",
-    "cost_acquisition",
-    "cost_total",
-    "profit",
-    "cost_per_contact",
-    "cost_per_resolution",
-    "p_wait",
-    "issues_total",
-)
+__all__ = ["METRICS", "Window", "summarise", "nan_notes", "by_segment", "timeseries", "cost_breakdown"]
 
 
-def _ratio(a: float, b: float) -> float:
-    return float(a) / float(b) if b else math.nan
+class Window:
+    """Totals over the measurement window for a set of segments, and what the metrics derive from them.
 
+    With ``all_segments`` False (one segment of several), pool-level quantities
+    are not defined and shared costs are allocated: staff and training by the
+    segment's share of front-line agent minutes, account managers by its share
+    of their minutes, interventions by its share of customers.
+    """
 
-class _Window:
-    """Totals over the measurement window for a set of segments."""
-
-    def __init__(self, m: Metrics, start_day: int, end_day: int, segments: Sequence[int]):
+    def __init__(
+        self,
+        m: Metrics,
+        start_day: int,
+        end_day: int,
+        segments: Sequence[int],
+        economics,
+        initial_customers: Sequence[float],
+        all_segments: bool = True,
+    ):
         self.m = m
         self.days = slice(start_day, end_day)
         self.start_day, self.end_day = start_day, end_day
         self.segs = list(segments)
+        self.economics = economics
+        self.initial_customers = initial_customers
+        self.all_segments = all_segments
         self.totals = m.counts[self.days][:, self.segs, :].sum(axis=(0, 1))
 
-    def c(self, name: str) -> float:
-        return float(self.totals[COUNTERS.index(name)])
+    def c(self, index: int) -> float:
+        """A counter's total, by its offset (``w.c(PHONE.offered)``)."""
+        return float(self.totals[index])
 
     def seg_field(self, name: str) -> np.ndarray:
         """days-in-window array of a per-segment snapshot, summed over the segments."""
@@ -75,6 +61,107 @@ class _Window:
 
     def field(self, name: str) -> float:
         return float(self.m.field(name)[self.days].sum())
+
+    # -- customers --------------------------------------------------------------------
+    @cached_property
+    def years(self) -> float:
+        return (self.end_day - self.start_day) / DAYS_PER_YEAR
+
+    @cached_property
+    def customers(self) -> np.ndarray:
+        return self.seg_field("customers")
+
+    @cached_property
+    def mean_customers(self) -> float:
+        return float(self.customers.mean()) if self.customers.size else math.nan
+
+    @cached_property
+    def customers_start(self) -> float:
+        if self.start_day > 0:
+            return float(self.m.segment_field("customers")[self.start_day - 1, self.segs].sum())
+        return float(sum(self.initial_customers[s] for s in self.segs))
+
+    @cached_property
+    def customers_end(self) -> float:
+        return float(self.customers[-1]) if self.customers.size else math.nan
+
+    @cached_property
+    def satisfaction_mean(self) -> float:
+        sat = self.seg_field("satisfaction_sum")
+        customers = self.customers
+        daily = np.divide(sat, customers, out=np.full_like(sat, np.nan), where=customers > 0)
+        return float(np.nanmean(daily)) if np.isfinite(daily).any() else math.nan
+
+    # -- contacts -------------------------------------------------------------------------
+    @cached_property
+    def contacts(self) -> float:
+        return sum(self.c(getattr(CONTACTS, r)) for r in REASONS)
+
+    @cached_property
+    def failure_contacts(self) -> float:
+        return sum(self.c(getattr(CONTACTS, r)) for r in FAILURE_REASONS)
+
+    # -- pools --------------------------------------------------------------------------
+    @cached_property
+    def staffed_minutes(self) -> float:
+        return self.field("staffed_minutes_front") + self.field("staffed_minutes_am")
+
+    @cached_property
+    def busy_minutes(self) -> float:
+        return self.field("busy_minutes_front") + self.field("busy_minutes_am")
+
+    # -- money ---------------------------------------------------------------------------
+    @cached_property
+    def costs(self) -> dict[str, float]:
+        """Service costs by kind, allocated to the window's segments when they are not all."""
+        staff = self.field("cost_staff")
+        am = self.field("cost_account_managers")
+        training = self.field("cost_training")
+        interventions = self.field("cost_interventions")
+        if not self.all_segments:
+            everyone = Window(
+                self.m, self.start_day, self.end_day, range(self.m.n_segments), self.economics, []
+            )
+            # staff cost follows the agent minutes a segment used; with no minutes in the window
+            # (no demand at all) it is shared by customers instead, so segments still add up to the total
+            cust_share = ratio(self.customers.sum(), everyone.customers.sum())
+            cust_share = 0.0 if math.isnan(cust_share) else cust_share
+            front_share = ratio(self.c(WORK.front_minutes), everyone.c(WORK.front_minutes))
+            am_share = ratio(self.c(WORK.account_manager_minutes), everyone.c(WORK.account_manager_minutes))
+            front_share = cust_share if math.isnan(front_share) else front_share
+            am_share = cust_share if math.isnan(am_share) else am_share
+            staff *= front_share
+            training *= front_share
+            am *= am_share
+            interventions *= cust_share
+        return {
+            "staff": staff,
+            "account_managers": am,
+            "training": training,
+            "interventions": interventions,
+            "self_service": self.c(SELF_SERVICE.sessions) * self.economics.self_service_cost,
+        }
+
+    @cached_property
+    def cost_service(self) -> float:
+        c = self.costs
+        return c["staff"] + c["account_managers"] + c["training"] + c["interventions"] + c["self_service"]
+
+    @cached_property
+    def cost_acquisition(self) -> float:
+        return self.c(CUSTOMERS.acquired) * self.economics.acquisition_cost
+
+    @cached_property
+    def cost_total(self) -> float:
+        return self.cost_service + self.cost_acquisition
+
+    @cached_property
+    def revenue(self) -> float:
+        return float(self.seg_field("revenue").sum())
+
+    @cached_property
+    def profit(self) -> float:
+        return self.economics.gross_margin * self.revenue - self.cost_total
 
 
 def summarise(
@@ -86,96 +173,36 @@ def summarise(
     initial_customers: Sequence[float],
     all_segments: bool = True,
 ) -> dict[str, float]:
-    """The metrics of ``segments`` over days [start_day, end_day).
-
-    Pool-level quantities (occupancy) and shared costs (staff, training,
-    interventions) are allocated to segments by their share of agent minutes
-    (staff) and of customers (interventions) when ``all_segments`` is False.
-    """
-    w = _Window(m, start_day, end_day, segments)
-    everyone = _Window(m, start_day, end_day, range(m.n_segments))
-    years = (end_day - start_day) / DAYS_PER_YEAR
-    customers = w.seg_field("customers")
-    mean_customers = float(customers.mean()) if customers.size else math.nan
-    contacts = sum(w.c(f"contacts_{r}") for r in REASONS)
-    failure = sum(w.c(f"contacts_{r}") for r in FAILURE_REASONS)
-
-    staff = w.field("cost_staff")
-    am = w.field("cost_account_managers")
-    training = w.field("cost_training")
-    interventions = w.field("cost_interventions")
-    if not all_segments:
-        # staff cost follows the agent minutes a segment used; with no minutes in the window
-        # (no demand at all) it is shared by customers instead, so segments still add up to the total
-        cust_share = _ratio(customers.sum(), everyone.seg_field("customers").sum())
-        cust_share = 0.0 if math.isnan(cust_share) else cust_share
-        front_share = _ratio(w.c("handle_minutes_front"), everyone.c("handle_minutes_front"))
-        am_share = _ratio(w.c("handle_minutes_am"), everyone.c("handle_minutes_am"))
-        front_share = cust_share if math.isnan(front_share) else front_share
-        am_share = cust_share if math.isnan(am_share) else am_share
-        staff *= front_share
-        training *= front_share
-        am *= am_share
-        interventions *= cust_share
-    self_service = w.c("self_service_sessions") * economics.self_service_cost
-    cost_service = staff + am + training + interventions + self_service
-    cost_acquisition = w.c("acquired") * economics.acquisition_cost
-    cost_total = cost_service + cost_acquisition
-    revenue = float(w.seg_field("revenue").sum())
-    sat = w.seg_field("satisfaction_sum")
-    daily_mean = np.divide(sat, customers, out=np.full_like(sat, np.nan), where=customers > 0)
-    if start_day > 0:
-        start = float(m.segment_field("customers")[start_day - 1, w.segs].sum())
-    else:
-        start = float(sum(initial_customers[s] for s in w.segs))
-    staffed = w.field("staffed_minutes_front") + w.field("staffed_minutes_am")
-    busy = w.field("busy_minutes_front") + w.field("busy_minutes_am")
-    lost = w.c("churned") + w.c("pruned")
+    """The metrics of ``segments`` over days [start_day, end_day), in the table's order."""
+    w = Window(m, start_day, end_day, segments, economics, initial_customers, all_segments)
     return {
-        "service_level": _ratio(w.c("answered_within_target"), w.c("offered")),
-        "asa_seconds": 60.0 * _ratio(w.c("wait_minutes_answered"), w.c("answered")),
-        "abandonment_rate": _ratio(w.c("abandoned"), w.c("offered")),
-        "occupancy": _ratio(busy, staffed) if all_segments else math.nan,
-        "contacts_total": contacts,
-        "contacts_per_customer_year": _ratio(contacts, mean_customers * years),
-        "fcr": _ratio(w.c("issues_fcr"), w.c("issues")),
-        "contacts_per_issue": _ratio(contacts, w.c("issues")),
-        "repeat_contact_share": _ratio(w.c("contacts_repeat"), contacts),
-        "failure_demand_share": _ratio(failure, contacts),
-        "transfers_per_contact": _ratio(w.c("transfers"), contacts),
-        "promises_made": w.c("promises_made"),
-        "promises_kept_rate": _ratio(w.c("callbacks_made"), w.c("callbacks_made") + w.c("promises_broken")),
-        "satisfaction_mean": float(np.nanmean(daily_mean)) if np.isfinite(daily_mean).any() else math.nan,
-        "effort_mean": _ratio(w.c("effort_sum"), w.c("issues_judged")),
-        "churn_rate_annual": _ratio(w.c("churned"), mean_customers * years),
-        "customers_start": start,
-        "customers_end": float(customers[-1]) if customers.size else math.nan,
-        "customers_acquired": w.c("acquired"),
-        "customers_lost": lost,
-        "revenue": revenue,
-        "cost_service": cost_service,
-        "cost_acquisition": cost_acquisition,
-        "cost_total": cost_total,
-        "profit": economics.gross_margin * revenue - cost_total,
-        "cost_per_contact": _ratio(cost_service, contacts),
-        "cost_per_resolution": _ratio(cost_service, w.c("issues_resolved")),
-        "p_wait": _ratio(w.c("answered_after_waiting"), w.c("answered")),
-        "issues_total": w.c("issues"),
+        spec.name: math.nan if (spec.pool_level and not all_segments) else spec.formula(w)
+        for spec in METRIC_TABLE
     }
+
+
+def nan_notes(summary: dict[str, float]) -> list[str]:
+    """One note per NaN metric, saying why (from the metric table)."""
+    return [
+        f"{spec.name} is NaN: {spec.nan_reason or 'its denominator is zero in the window'}"
+        for spec in METRIC_TABLE
+        if isinstance(summary.get(spec.name), float) and math.isnan(summary[spec.name])
+    ]
 
 
 def cost_breakdown(m: Metrics, start_day: int, end_day: int, economics) -> dict[str, float]:
     """Where the money went over the window (all segments)."""
-    w = _Window(m, start_day, end_day, range(m.n_segments))
+    w = Window(m, start_day, end_day, range(m.n_segments), economics, [])
+    c = w.costs
     return {
-        "staff": w.field("cost_staff"),
-        "account_managers": w.field("cost_account_managers"),
-        "training": w.field("cost_training"),
-        "self_service": w.c("self_service_sessions") * economics.self_service_cost,
-        "interventions": w.field("cost_interventions"),
-        "acquisition": w.c("acquired") * economics.acquisition_cost,
-        "revenue": float(w.seg_field("revenue").sum()),
-        "gross_margin": economics.gross_margin * float(w.seg_field("revenue").sum()),
+        "staff": c["staff"],
+        "account_managers": c["account_managers"],
+        "training": c["training"],
+        "self_service": c["self_service"],
+        "interventions": c["interventions"],
+        "acquisition": w.cost_acquisition,
+        "revenue": w.revenue,
+        "gross_margin": economics.gross_margin * w.revenue,
     }
 
 
@@ -200,7 +227,11 @@ def timeseries(m: Metrics, segment_names: Sequence[str], warmup_days: int, targe
     """One row per day: population, satisfaction, contacts by reason, queues, staff, costs."""
     days = np.arange(m.days)
     counts = m.counts.sum(axis=1)
-    col = {name: counts[:, i] for i, name in enumerate(COUNTERS)}
+
+    def col(index: int) -> np.ndarray:
+        return counts[:, index]
+
+    by_reason = {r: col(getattr(CONTACTS, r)) for r in REASONS}
     customers_by_seg = m.segment_field("customers")
     customers = customers_by_seg.sum(axis=1)
     s_sum = m.segment_field("satisfaction_sum").sum(axis=1)
@@ -218,27 +249,27 @@ def timeseries(m: Metrics, segment_names: Sequence[str], warmup_days: int, targe
             "satisfaction_mean": s_mean,
             "satisfaction_sd": s_sd,
             "expectation_mean": e_sum / customers,
-            "contacts": sum(col[f"contacts_{r}"] for r in REASONS),
-            **{f"contacts_{r}": col[f"contacts_{r}"] for r in REASONS},
-            "failure_demand": sum(col[f"contacts_{r}"] for r in FAILURE_REASONS),
-            "self_service_sessions": col["self_service_sessions"],
-            "calls": col["calls"],
-            "calls_offered": col["offered"],
-            "calls_answered": col["answered"],
-            "calls_abandoned": col["abandoned"],
-            "calls_waited": col["answered_after_waiting"],
-            "calls_within_target": col["answered_within_target"],
-            "wait_minutes_answered": col["wait_minutes_answered"],
-            "wait_minutes_abandoned": col["wait_minutes_abandoned"],
-            "service_level": col["answered_within_target"] / col["offered"],
-            "asa_seconds": 60.0 * col["wait_minutes_answered"] / col["answered"],
-            "issues": col["issues"],
-            "issues_resolved": col["issues_resolved"],
-            "issues_given_up": col["issues_given_up"],
-            "fcr": col["issues_fcr"] / col["issues"],
-            "promises_made": col["promises_made"],
-            "promises_broken": col["promises_broken"],
-            "transfers": col["transfers"],
+            "contacts": sum(by_reason[r] for r in REASONS),
+            **{f"contacts_{r}": by_reason[r] for r in REASONS},
+            "failure_demand": sum(by_reason[r] for r in FAILURE_REASONS),
+            "self_service_sessions": col(SELF_SERVICE.sessions),
+            "calls": col(PHONE.calls),
+            "calls_offered": col(PHONE.offered),
+            "calls_answered": col(PHONE.answered),
+            "calls_abandoned": col(PHONE.abandoned),
+            "calls_waited": col(PHONE.waited),
+            "calls_within_target": col(PHONE.within_target),
+            "wait_minutes_answered": col(PHONE.wait_minutes),
+            "wait_minutes_abandoned": col(PHONE.abandoned_wait_minutes),
+            "service_level": col(PHONE.within_target) / col(PHONE.offered),
+            "asa_seconds": 60.0 * col(PHONE.wait_minutes) / col(PHONE.answered),
+            "issues": col(ISSUES.arisen),
+            "issues_resolved": col(ISSUES.resolved),
+            "issues_given_up": col(ISSUES.given_up),
+            "fcr": col(ISSUES.fcr) / col(ISSUES.arisen),
+            "promises_made": col(PROMISES.made),
+            "promises_broken": col(PROMISES.broken),
+            "transfers": col(PHONE.transfers),
         }
     for name in DAILY_FIELDS:
         out[name] = m.field(name)
@@ -247,8 +278,8 @@ def timeseries(m: Metrics, segment_names: Sequence[str], warmup_days: int, targe
     with np.errstate(invalid="ignore", divide="ignore"):
         out["occupancy"] = busy / staffed
         out["queue_length_mean"] = m.field("queue_minutes") / (MINUTES_PER_YEAR / DAYS_PER_YEAR)
-    out["churned"] = col["churned"]
-    out["pruned"] = col["pruned"]
-    out["acquired"] = col["acquired"]
+    out["churned"] = col(CUSTOMERS.churned)
+    out["pruned"] = col(CUSTOMERS.pruned)
+    out["acquired"] = col(CUSTOMERS.acquired)
     out["revenue"] = m.segment_field("revenue").sum(axis=1)
     return pd.DataFrame(out)

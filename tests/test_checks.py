@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import sim
-from sim.checks import horizon_warnings, preflight
+from sim import preflight
+from sim.checks import horizon_warnings
 from tests.conftest import busy_utility, small_utility
 
 

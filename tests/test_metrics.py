@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import metrics
-from sim.metrics import COUNTERS, DAILY_FIELDS, N_COUNTERS, SEGMENT_DAILY_FIELDS, Metrics
+from sim import counters
+from sim.counters import COUNTERS, N_COUNTERS
+from sim.metrics import DAILY_FIELDS, SEGMENT_DAILY_FIELDS, Metrics
 from sim.units import MINUTES_PER_DAY, REASONS
 
 DAY = MINUTES_PER_DAY
@@ -18,40 +19,20 @@ def idx(seg: int, name: str) -> int:
     return seg * N_COUNTERS + COUNTERS.index(name)
 
 
-def test_counters_start_with_contacts_by_reason_and_constants_point_at_their_names():
-    assert COUNTERS[: len(REASONS)] == tuple(f"contacts_{r}" for r in REASONS)
-    assert metrics.C_CONTACTS == 0
+def test_counters_are_named_blocks_with_contacts_by_reason_first():
+    assert COUNTERS[: len(REASONS)] == tuple(f"contacts.{r}" for r in REASONS)
     assert len(set(COUNTERS)) == N_COUNTERS
-    constants = {
-        "C_SELF_SERVICE": "self_service_sessions",
-        "C_CALLS": "calls",
-        "C_OFFERED": "offered",
-        "C_ANSWERED": "answered",
-        "C_WITHIN": "answered_within_target",
-        "C_WAITED": "answered_after_waiting",
-        "C_WAIT_SUM": "wait_minutes_answered",
-        "C_ABANDONED": "abandoned",
-        "C_TRANSFERS": "transfers",
-        "C_CALLBACKS": "callbacks_made",
-        "C_PROMISES": "promises_made",
-        "C_BROKEN": "promises_broken",
-        "C_ISSUES": "issues",
-        "C_FCR": "issues_fcr",
-        "C_RESOLVED": "issues_resolved",
-        "C_GIVEN_UP": "issues_given_up",
-        "C_JUDGED": "issues_judged",
-        "C_EFFORT": "effort_sum",
-        "C_EXPERIENCE": "experience_sum",
-        "C_HANDLE_FRONT": "handle_minutes_front",
-        "C_HANDLE_AM": "handle_minutes_am",
-        "C_CHURNED": "churned",
-        "C_EXIT_UNRESOLVED": "exits_after_unresolved",
-        "C_PRUNED": "pruned",
-        "C_ACQUIRED": "acquired",
-        "C_DROPS": "products_dropped",
-    }
-    for const, name in constants.items():
-        assert COUNTERS[getattr(metrics, const)] == name, const
+    offset = 0
+    for block in counters.BLOCKS:
+        assert block.offset == offset
+        for field in block.fields:
+            assert COUNTERS[getattr(block, field)] == f"{block.name}.{field}"
+            assert counters.counter_index(f"{block.name}.{field}") == getattr(block, field)
+            assert block.doc[field], f"{block.name}.{field} has no description"
+        offset += len(block)
+    assert offset == N_COUNTERS
+    with pytest.raises(KeyError, match="unknown counter"):
+        counters.counter_index("phone.nonsense")
 
 
 def test_shapes_start_at_zero():
@@ -65,15 +46,15 @@ def test_shapes_start_at_zero():
 def test_add_at_the_current_day_goes_to_the_hot_list_until_flushed():
     m = Metrics(days=3, n_segments=2)
     hot = m.cur
-    m.add_at(10.0, idx(1, "calls"))
-    m.add_at(DAY - 1e-9, idx(1, "calls"), 2.5)
-    m.cur[idx(0, "offered")] += 4  # the event loop writes to the list directly
+    m.add_at(10.0, idx(1, "phone.calls"))
+    m.add_at(DAY - 1e-9, idx(1, "phone.calls"), 2.5)
+    m.cur[idx(0, "phone.offered")] += 4  # the event loop writes to the list directly
     assert not m.counts.any()
     m.flush()
     assert m.cur is hot and m.cur == [0.0] * (2 * N_COUNTERS)  # zeroed in place
     assert m.day == 1
-    assert m.counter("calls")[0].tolist() == [0.0, 3.5]
-    assert m.counter("offered")[0].tolist() == [4.0, 0.0]
+    assert m.counter("phone.calls")[0].tolist() == [0.0, 3.5]
+    assert m.counter("phone.offered")[0].tolist() == [4.0, 0.0]
     assert m.counts[1:].sum() == 0.0
 
 
@@ -81,25 +62,25 @@ def test_add_at_a_past_day_writes_into_that_days_row():
     m = Metrics(days=4, n_segments=2)
     m.flush()
     m.flush()  # now on day 2
-    m.add_at(0.5 * DAY, idx(0, "issues_fcr"))  # an issue of day 0 resolved now
-    m.add_at(1.5 * DAY, idx(1, "abandoned"), 2.0)
-    assert m.counter("issues_fcr")[:, 0].tolist() == [1.0, 0.0, 0.0, 0.0]
-    assert m.counter("abandoned")[:, 1].tolist() == [0.0, 2.0, 0.0, 0.0]
+    m.add_at(0.5 * DAY, idx(0, "issues.fcr"))  # an issue of day 0 resolved now
+    m.add_at(1.5 * DAY, idx(1, "phone.abandoned"), 2.0)
+    assert m.counter("issues.fcr")[:, 0].tolist() == [1.0, 0.0, 0.0, 0.0]
+    assert m.counter("phone.abandoned")[:, 1].tolist() == [0.0, 2.0, 0.0, 0.0]
     assert sum(m.cur) == 0.0
 
 
 def test_add_at_outside_the_horizon_is_ignored_and_later_days_still_count():
     m = Metrics(days=2, n_segments=1)
-    m.add_at(-1e-9, idx(0, "churned"))
-    m.add_at(5 * DAY, idx(0, "churned"))
-    m.add_at(1.2 * DAY, idx(0, "churned"))  # a later day within the horizon
-    m.add_at(0.2 * DAY, idx(0, "churned"))
+    m.add_at(-1e-9, idx(0, "customers.churned"))
+    m.add_at(5 * DAY, idx(0, "customers.churned"))
+    m.add_at(1.2 * DAY, idx(0, "customers.churned"))  # a later day within the horizon
+    m.add_at(0.2 * DAY, idx(0, "customers.churned"))
     m.flush()
-    m.add_at(1.7 * DAY, idx(0, "churned"))
+    m.add_at(1.7 * DAY, idx(0, "customers.churned"))
     m.flush()
-    m.add_at(2.5 * DAY, idx(0, "churned"))  # beyond the last day
+    m.add_at(2.5 * DAY, idx(0, "customers.churned"))  # beyond the last day
     m.flush()
-    assert m.counter("churned")[:, 0].tolist() == [1.0, 2.0]
+    assert m.counter("customers.churned")[:, 0].tolist() == [1.0, 2.0]
 
 
 @settings(max_examples=100, deadline=None)

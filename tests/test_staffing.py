@@ -1,4 +1,4 @@
-"""sim.staffing: capped handle times, the head-count split, the forecasts, and Erlang C sizing."""
+"""sim.staffing: capped handle times, the head-count split, the forecasts per queue, and Erlang C sizing."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 import sim
 from sim.erlang import mmc_metrics
 from sim.model import Simulation
-from sim.staffing import _split, capped_mean, fresh_forecast, observed_forecast, plan, staff
+from sim.routing import split_agents as _split
+from sim.staffing import capped_mean, fresh_forecast, observed_forecast, plan, staff
 from sim.units import MINUTES_PER_DAY, MINUTES_PER_YEAR
 from tests.conftest import busy_utility
 
@@ -158,8 +159,8 @@ def prepared(scenario: sim.Scenario, policy: str | None = None, seed: int = 1) -
 def test_fresh_forecast_of_a_one_product_base(push, cap):
     s = prepared(one_product(push, cap))
     forecast = fresh_forecast(s, s.desk, np.ones(4))
-    (pool,) = forecast
-    lam, aht = forecast[pool]
+    (queue,) = forecast
+    lam, aht = forecast[queue]
     n = 5000
     rate = work = 0.0
     for rate_per_year, handle, eligible in RATES.values():
@@ -176,9 +177,9 @@ def test_fresh_forecast_scales_with_the_day_multipliers():
     s = prepared(one_product("none"))
     base = fresh_forecast(s, s.desk, np.ones(4))
     doubled = fresh_forecast(s, s.desk, np.full(4, 2.0))
-    pool = s.desk.general
-    assert doubled[pool][0] == pytest.approx(2 * base[pool][0])
-    assert doubled[pool][1] == pytest.approx(base[pool][1])
+    (queue,) = s.desk.queues
+    assert doubled[queue][0] == pytest.approx(2 * base[queue][0])
+    assert doubled[queue][1] == pytest.approx(base[queue][1])
 
 
 # -- plan and staff ----------------------------------------------------------------------------------
@@ -199,7 +200,8 @@ def test_erlang_c_staffing_meets_the_target_per_pool(policy):
     agents, used = plan(s, s.desk, np.ones(4))
     assert set(agents) == set(s.desk.pools)
     for pool in s.desk.pools:
-        lam, aht = used[pool]
+        (queue,) = pool.queues  # one queue per pool under these routings
+        lam, aht = used[queue]
         assert lam > 0 and aht > 0
         meets_target_minimally(
             lam, aht, agents[pool], st_.target_service_level, st_.target_seconds, st_.min_agents_per_pool
@@ -216,14 +218,14 @@ def test_an_observed_forecast_uses_each_pools_history():
     )
     s = prepared(scenario, "efficiency")
     front = s.desk.front
-    for i, pool in enumerate(front):
-        pool.history.extend(
+    for i, queue in enumerate(front.queues):
+        queue.history.extend(
             [(0, 0, 0.0), (2000 + 500 * i, 1900, 1900 * (4.0 + i)), (2200, 2000, 2000 * (4.0 + i))]
         )
     agents, used = plan(s, s.desk, np.ones(4))
     st_ = s.desk.policy.staffing
-    for i, pool in enumerate(front):
-        lam, aht = used[pool]
+    for i, (queue, pool) in enumerate(zip(front.queues, front.pools, strict=True)):
+        lam, aht = used[queue]
         assert lam == pytest.approx((2000 + 500 * i + 2200) / (2 * MINUTES_PER_DAY))
         assert aht == pytest.approx(4.0 + i)
         meets_target_minimally(
@@ -237,8 +239,8 @@ def test_a_fresh_forecast_ignores_history():
     )
     s = prepared(scenario, "efficiency")
     fresh = fresh_forecast(s, s.desk, np.ones(4))
-    for pool in s.desk.front:
-        pool.history.append((10**6, 10**6, 10**7))
+    for queue in s.desk.front.queues:
+        queue.history.append((10**6, 10**6, 10**7))
     _, used = plan(s, s.desk, np.ones(4))
     assert used == fresh
 
@@ -257,11 +259,11 @@ def test_fixed_staffing_splits_the_head_count(policy, total):
     )
     s = prepared(scenario, policy)
     names = staff(s, s.desk, np.ones(4))
-    front = [names[p.name] for p in s.desk.front]
+    front = [names[p.name] for p in s.desk.front.pools]
     assert sum(front) == max(total, len(front)) and min(front) >= 1
-    if s.desk.am_pool is not None:
+    if len(s.desk.routers) > 1:
         assert names["account_managers"] == 3
     # the split follows the forecast workload
     fresh = fresh_forecast(s, s.desk, np.ones(4))
-    loads = np.array([fresh[p][0] * fresh[p][1] for p in s.desk.front])
+    loads = np.array([fresh[q][0] * fresh[q][1] for q in s.desk.front.queues])
     assert front == [v for v in _split(total, loads, list(range(len(loads))), 1).values()]

@@ -20,7 +20,7 @@ from sim.units import DAYS_PER_YEAR, FAILURE_REASONS, MINUTES_PER_DAY, REASONS
 from tests.conftest import small_utility
 
 PRICES = Prices(self_service_cost=0.5, acquisition_cost=200.0, gross_margin=0.3)
-CONTACTS = [f"contacts_{r}" for r in REASONS]
+CONTACTS = [f"contacts.{r}" for r in REASONS]
 
 
 def filled(days: int = 4, n_seg: int = 2, value: float = 1.0, customers: float = 10.0) -> Metrics:
@@ -51,33 +51,33 @@ def story() -> Metrics:
     m.daily[0] = 1000.0
     m.segment_daily[0] = 1000.0
     per_day = {  # segment 0, segment 1
-        "contacts_usage": (10, 5),
-        "contacts_supplier_induced": (4, 1),
-        "contacts_repeat": (3, 2),
-        "contacts_chase": (1, 0),
-        "self_service_sessions": (5, 1),
-        "offered": (12, 6),
-        "answered": (10, 6),
-        "answered_within_target": (8, 3),
-        "answered_after_waiting": (4, 3),
-        "wait_minutes_answered": (6, 9),
-        "abandoned": (2, 0),
-        "transfers": (1, 1),
-        "callbacks_made": (2, 1),
-        "promises_made": (3, 1),
-        "promises_broken": (1, 2),
-        "issues": (15, 6),
-        "issues_fcr": (9, 3),
-        "issues_resolved": (12, 5),
-        "issues_given_up": (1, 0),
-        "issues_judged": (12, 5),
-        "effort_sum": (2.4, 1.5),
-        "experience_sum": (9, 4),
-        "handle_minutes_front": (100, 50),
-        "handle_minutes_am": (0, 30),
-        "churned": (1, 0),
-        "pruned": (0, 1),
-        "acquired": (1, 2),
+        "contacts.usage": (10, 5),
+        "contacts.supplier_induced": (4, 1),
+        "contacts.repeat": (3, 2),
+        "contacts.chase": (1, 0),
+        "self_service.sessions": (5, 1),
+        "phone.offered": (12, 6),
+        "phone.answered": (10, 6),
+        "phone.within_target": (8, 3),
+        "phone.waited": (4, 3),
+        "phone.wait_minutes": (6, 9),
+        "phone.abandoned": (2, 0),
+        "phone.transfers": (1, 1),
+        "callback.made": (2, 1),
+        "promises.made": (3, 1),
+        "promises.broken": (1, 2),
+        "issues.arisen": (15, 6),
+        "issues.fcr": (9, 3),
+        "issues.resolved": (12, 5),
+        "issues.given_up": (1, 0),
+        "issues.judged": (12, 5),
+        "issues.effort_sum": (2.4, 1.5),
+        "issues.experience_sum": (9, 4),
+        "work.front_minutes": (100, 50),
+        "work.account_manager_minutes": (0, 30),
+        "customers.churned": (1, 0),
+        "customers.pruned": (0, 1),
+        "customers.acquired": (1, 2),
     }
     for name, (a, b) in per_day.items():
         m.counts[1:, 0, COUNTERS.index(name)] = a
@@ -171,19 +171,19 @@ def test_by_segment_shares_out_pool_costs(story):
 
 # -- NaN exactly when a denominator is zero ----------------------------------------------------------
 DENOMINATORS = {
-    "service_level": ["offered"],
-    "abandonment_rate": ["offered"],
-    "asa_seconds": ["answered"],
-    "p_wait": ["answered"],
-    "fcr": ["issues"],
-    "contacts_per_issue": ["issues"],
+    "service_level": ["phone.offered"],
+    "abandonment_rate": ["phone.offered"],
+    "asa_seconds": ["phone.answered"],
+    "p_wait": ["phone.answered"],
+    "fcr": ["issues.arisen"],
+    "contacts_per_issue": ["issues.arisen"],
     "repeat_contact_share": CONTACTS,
     "failure_demand_share": CONTACTS,
     "transfers_per_contact": CONTACTS,
     "cost_per_contact": CONTACTS,
-    "promises_kept_rate": ["callbacks_made", "promises_broken"],
-    "effort_mean": ["issues_judged"],
-    "cost_per_resolution": ["issues_resolved"],
+    "promises_kept_rate": ["callback.made", "promises.broken"],
+    "effort_mean": ["issues.judged"],
+    "cost_per_resolution": ["issues.resolved"],
 }
 
 
@@ -318,7 +318,7 @@ def test_timeseries_columns(run):
     scenario, result = run
     ts = result.timeseries
     assert len(ts) == scenario.horizon.days
-    assert (ts.contacts == ts[CONTACTS].sum(axis=1)).all()
+    assert (ts.contacts == ts[[f"contacts_{r}" for r in REASONS]].sum(axis=1)).all()
     assert (ts.failure_demand == ts[[f"contacts_{r}" for r in FAILURE_REASONS]].sum(axis=1)).all()
     assert (ts.customers == ts[[f"customers_{n}" for n in scenario.segments]].sum(axis=1)).all()
     assert np.allclose(ts.queue_length_mean, ts.queue_minutes / MINUTES_PER_DAY)
@@ -328,9 +328,9 @@ def test_timeseries_columns(run):
 
 def test_timeseries_ratios_are_nan_on_days_without_a_denominator():
     m = filled(days=3)
-    for name in ("offered", "answered_within_target"):  # no call on days 0 and 2
+    for name in ("phone.offered", "phone.within_target"):  # no call on days 0 and 2
         m.counts[[0, 2], :, COUNTERS.index(name)] = 0.0
-    m.counts[1, :, COUNTERS.index("offered")] = 5.0
+    m.counts[1, :, COUNTERS.index("phone.offered")] = 5.0
     ts = timeseries(m, ["a", "b"], warmup_days=1, target_min=20 / 60)
     assert math.isnan(ts.service_level[0]) and math.isnan(ts.service_level[2])
     assert ts.service_level[1] == pytest.approx(2 / 10)
