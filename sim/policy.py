@@ -16,6 +16,8 @@ from pydantic import Field
 from .fields import Bool, Day, Frozen, Int, NonNegative, Positive, Probability
 
 __all__ = [
+    "SkillGroup",
+    "Skills",
     "Staffing",
     "Promises",
     "SelfServicePolicy",
@@ -138,6 +140,24 @@ class Intervention(Frozen):
     )
 
 
+class SkillGroup(Frozen):
+    """Agents who share a set of skills (skills-based routing)."""
+
+    skills: list[str] = Field(
+        min_length=1, description='Products these agents can handle; "*" for every product.'
+    )
+    agents: Int = Field(default=1, ge=1, description="fixed staffing: agents in the group.")
+
+
+class Skills(Frozen):
+    """Agent groups and their skills, for ``routing = "skills"``."""
+
+    groups: dict[str, SkillGroup] = Field(
+        default_factory=dict,
+        description="Group name -> its skills and (fixed staffing) head count; every product needs a group.",
+    )
+
+
 class Policy(Frozen):
     """All levers of one service policy. Defaults are a neutral middle ground."""
 
@@ -146,10 +166,11 @@ class Policy(Frozen):
         description="A preset or another policy of the file this one starts from (null: defaults).",
     )
     description: str = Field(default="", description="One line saying what the policy is.")
-    routing: Literal["departmental", "case_owner"] = Field(
+    routing: Literal["departmental", "case_owner", "skills"] = Field(
         default="departmental",
         description="departmental: a pool per department, transfers between them; case_owner: one pool, one "
-        "contact handles every product.",
+        "contact handles every product; skills: agent groups with skill sets (skills.groups), a leg goes to "
+        "an agent who has every skill it needs.",
     )
     account_managers: AccountManagers = Field(
         default=AccountManagers(), description="Dedicated account managers for chosen segments."
@@ -174,6 +195,7 @@ class Policy(Frozen):
         default_factory=dict, description="Segment -> queue priority 0..9 (higher is answered first)."
     )
     bypass: Bool = Field(default=False, description="Urgent issues jump every queue and are never misrouted.")
+    skills: Skills = Field(default=Skills(), description="Skill groups (routing = skills).")
     staffing: Staffing = Field(default=Staffing(), description="How many agents.")
     promises: Promises = Field(default=Promises(), description="Call-back promises.")
     self_service: SelfServicePolicy = Field(default=SelfServicePolicy(), description="Self-service push.")

@@ -58,6 +58,7 @@ SOURCES: list[tuple[str, str]] = [
     ("channels.phone.service_level_seconds", "the 80/20 convention; seed 001's 92 % in 10 s"),
     ("policy.promises.keep_rate", "Newcom: ~70 % of promises kept (efficiency preset)"),
     ("policy.staffing.*", "Erlang C workforce planning (sim/erlang.py)"),
+    ("policy.skills*", "skills-based routing (Gans, Koole & Mandelbaum 2003; Wallace & Whitt 2005)"),
     ("policy.handle_cap_minutes", "seed 001: short calls; DESIGN"),
     ("policy.account_managers.*", "seeds 003, 004: account managers for valuable customers"),
     ("policy.pruning.*", "seed 004: let customers go only when they cost money"),

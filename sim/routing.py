@@ -47,6 +47,7 @@ __all__ = [
     "Router",
     "OnePoolRouter",
     "DepartmentalRouter",
+    "SkillsRouter",
     "ROUTERS",
     "departments_of",
     "split_agents",
@@ -329,8 +330,124 @@ class DepartmentalRouter(Router):
         return self.queues[dept], [p for p in issue.pending if self.dept_of[p] == dept], dept
 
 
+class SkillsRouter(Router):
+    """Skills-based routing: agent groups with skill sets (products); a leg goes to an agent who
+    has every skill it needs.
+
+    A leg about products P waits in the queue of the groups that hold all of P
+    (one queue per distinct set of eligible groups, so agents of several groups
+    share it); an idle agent of an eligible group takes it at once, the group
+    idle longest first, and a freed agent takes the highest-priority,
+    longest-waiting call among the queues it can serve. If no group holds
+    every skill the issue needs, the leg goes to the group that covers most of
+    its parts and the rest is **transferred** afterwards: the only transfers
+    under this rule. A leg's key
+    is the bit mask of its parts; a contact never offers a part twice.
+
+    Staffing: ``fixed`` mode gives each group its ``agents``. ``erlang_c`` mode
+    is an approximation: each queue's forecast load is split equally over its
+    eligible groups and each group is sized by Erlang C on its share, as if the
+    groups did not help one another (conservative where skills overlap).
+    """
+
+    def __init__(self, wiring: Wiring, terms: PoolTerms):
+        super().__init__(wiring, terms)
+        sc = wiring.scenario
+        products = list(sc.products)
+        groups = wiring.policy.skills.groups
+        self.group_names = list(groups)
+        self.group_agents = [g.agents for g in groups.values()]
+        self.skills = [
+            frozenset(range(len(products)) if "*" in g.skills else (products.index(s) for s in g.skills))
+            for g in groups.values()
+        ]
+        # a leg about parts P can go to the groups that hold every skill of P: the intersection of
+        # the groups of each part. One queue per distinct non-empty such set: the sets of single
+        # products, closed under intersection (a handful, whatever the number of products).
+        self._groups_of = [
+            frozenset(g for g, s in enumerate(self.skills) if p in s) for p in range(len(products))
+        ]
+        sets = list(dict.fromkeys(self._groups_of))
+        i = 0
+        while i < len(sets):
+            for other in sets[:i]:
+                both = sets[i] & other
+                if both and both not in sets:
+                    sets.append(both)
+            i += 1
+        self._queue_of_groups: dict[frozenset[int], Queue] = {}
+        for eligible in sets:
+            name = "+".join(self.group_names[g] for g in sorted(eligible))
+            served = [p for p in range(len(products)) if self._groups_of[p] == eligible]
+            self._queue_of_groups[eligible] = self._new_queue(name, served)
+        #: parts mask -> the groups that hold every skill those parts need (possibly none)
+        self._eligible: dict[int, frozenset[int]] = {}
+        for g, name in enumerate(self.group_names):
+            self._new_pool(name, [q for eligible, q in self._queue_of_groups.items() if g in eligible])
+        self._share_idle_clocks()
+
+    def _eligible_for(self, parts: list[int]) -> tuple[frozenset[int], int]:
+        """The groups holding every skill ``parts`` need, and the parts' bit mask."""
+        mask = 0
+        for p in parts:
+            mask |= 1 << p
+        eligible = self._eligible.get(mask)
+        if eligible is None:
+            eligible = self._eligible[mask] = frozenset.intersection(*(self._groups_of[p] for p in parts))
+        return eligible, mask
+
+    def _leg(self, parts: list[int]) -> Leg:
+        """The queue for ``parts`` if one group holds every skill they need, else for the parts of
+        the group that holds most of them (the first such group)."""
+        eligible, mask = self._eligible_for(parts)
+        if not eligible:
+            best = max(range(len(self.skills)), key=lambda g: len(self.skills[g].intersection(parts)))
+            parts = [p for p in parts if p in self.skills[best]]
+            eligible, mask = self._eligible_for(parts)
+        return self._queue_of_groups[eligible], list(parts), False, mask
+
+    def first_leg(self, issue: Issue) -> Leg:
+        return self._leg(issue.pending)
+
+    def promise(self, issue: Issue) -> tuple[Queue, list[int], int]:
+        queue, parts, _, key = self._leg(issue.pending)
+        return queue, parts, key
+
+    def next_leg(self, issue: Issue, visited: list[int]) -> Leg | None:
+        offered = 0
+        for key in visited:
+            offered |= key
+        rest = [p for p in issue.pending if not (offered >> p) & 1]
+        if not rest:
+            return None
+        return self._leg(rest)
+
+    def hands_over(self, call: Call) -> bool:
+        offered = 0
+        for key in call.visited:
+            offered |= key
+        return any(not (offered >> p) & 1 for p in call.issue.pending)
+
+    def fixed_agents(self, staffing: Staffing, forecast: Forecast) -> dict[Pool, int]:
+        return dict(zip(self.pools, self.group_agents, strict=True))
+
+    def erlang_agents(self, staffing: Staffing, forecast: Forecast) -> dict[Pool, int]:
+        rate = dict.fromkeys(self.pools, 0.0)
+        work = dict.fromkeys(self.pools, 0.0)
+        for queue in self.queues:
+            lam, aht = forecast[queue]
+            for pool in queue.servers:
+                rate[pool] += lam / len(queue.servers)
+                work[pool] += lam * aht / len(queue.servers)
+        return {
+            pool: _erlang((rate[pool], work[pool] / rate[pool] if rate[pool] > 0 else 0.0), staffing)
+            for pool in self.pools
+        }
+
+
 #: routing lever value -> the front line's router
 ROUTERS: dict[str, type[Router]] = {
     "departmental": DepartmentalRouter,
     "case_owner": OnePoolRouter,
+    "skills": SkillsRouter,
 }

@@ -746,6 +746,7 @@ def cross_reference_issues(data: Mapping[str, Any]) -> list[ScenarioIssue]:
                             seg,
                         )
                     )
+        issues += _skill_issues(pol_name, pol, products)
         prio = pol.get("priority")
         if isinstance(prio, dict):
             for seg in prio:
@@ -794,6 +795,48 @@ def cross_reference_issues(data: Mapping[str, Any]) -> list[ScenarioIssue]:
                 )
             )
     return issues
+
+
+def _skill_issues(pol_name: str, pol: Mapping[str, Any], products: Mapping[str, Any]) -> list[ScenarioIssue]:
+    """Skill groups name real products, and under skills routing every product has a group."""
+    out: list[ScenarioIssue] = []
+    skills = pol.get("skills")
+    groups = skills.get("groups") if isinstance(skills, dict) else None
+    groups = groups if isinstance(groups, dict) else {}
+    covered: set[str] = set()
+    for name, group in groups.items():
+        listed = group.get("skills") if isinstance(group, dict) else None
+        for i, skill in enumerate(listed if isinstance(listed, list) else []):
+            if skill == "*":
+                covered |= set(products)
+            elif products and skill not in products:
+                out.append(
+                    ScenarioIssue(
+                        f"policies.{pol_name}.skills.groups.{name}.skills[{i}]",
+                        f'unknown product; products: {", ".join(products)} (or "*" for all)',
+                        skill,
+                    )
+                )
+            else:
+                covered.add(skill)
+    if pol.get("routing") == "skills":
+        if not groups:
+            out.append(
+                ScenarioIssue(
+                    f"policies.{pol_name}.skills.groups", 'routing = "skills" needs skill groups', _MISSING
+                )
+            )
+        else:
+            for product in products:
+                if product not in covered:
+                    out.append(
+                        ScenarioIssue(
+                            f"policies.{pol_name}.skills.groups",
+                            f"no group has the skill for product {product!r}: its calls would go unanswered",
+                            _MISSING,
+                        )
+                    )
+    return out
 
 
 def _is_number(x: Any) -> bool:

@@ -12,7 +12,9 @@ customer has now made ``max_attempts`` = 2 contacts, they give up.
 
 from __future__ import annotations
 
+import importlib
 import math
+import re
 
 import pytest
 
@@ -156,3 +158,60 @@ def test_the_trace_does_not_depend_on_the_seed(trace):
     cols = ["channel", "pool", "arrival", "answered", "end", "outcome"]
     for seed in seeds_holding_both(4)[1:]:
         assert run_trace(seed).contacts[cols].equals(trace.contacts[cols])
+
+
+# -- the "Life of a contact" in docs/model.md is the path these stories take ---------------------------
+def life_of_a_contact() -> dict[str, int]:
+    """Function (``module.Class.method`` of sim/) -> the step of docs/model.md that names it."""
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    start = text.index("## Life of a contact")
+    section = text[start : text.index("\n## ", start + 5)]
+    steps: dict[str, int] = {}
+    for number, body in re.findall(r"^(\d+)\. (.*?)(?=^\d+\. |\Z)", section, re.M | re.S):
+        for name in re.findall(r"`([a-z_]+\.[A-Z]\w*\.\w+)`", body):
+            steps.setdefault(name, int(number))
+    return steps
+
+
+def test_every_function_of_the_life_of_a_contact_exists():
+    steps = life_of_a_contact()
+    assert len(steps) >= 25 and sorted(set(steps.values())) == list(range(1, 13))
+    for name in steps:
+        module, cls, method = name.split(".")
+        owner = getattr(importlib.import_module(f"sim.{module}"), cls)
+        assert callable(getattr(owner, method, None)), f"docs/model.md names {name}, which does not exist"
+
+
+def steps_taken(monkeypatch, seed: int, **policy_changes) -> list[int]:
+    """Run a trace with every documented function (but step 1's) wrapped; the steps, repeats merged."""
+    steps = {name: step for name, step in life_of_a_contact().items() if step > 1}
+    taken: list[int] = []
+    for name, step in steps.items():
+        module, cls, method = name.split(".")
+        owner = getattr(importlib.import_module(f"sim.{module}"), cls)
+        original = getattr(owner, method)
+
+        def wrapper(*args, _original=original, _step=step, **kwargs):
+            if not taken or taken[-1] != _step:
+                taken.append(_step)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, method, wrapper)
+    run_trace(seed, **policy_changes)
+    return taken
+
+
+def test_the_trace_story_takes_the_documented_steps(monkeypatch):
+    seed = seeds_holding_both(1)[0]
+    # call, leg at a, transfer to b, capped, promised and forgotten, broken at the deadline, chase,
+    # capped again, promised and forgotten again, given up, judged
+    assert steps_taken(monkeypatch, seed) == [2, 3, 4, 5, 7, 8, 4, 5, 7, 8, 9, 10, 3, 4, 5, 7, 8, 9, 11, 12]
+
+
+def test_a_resolved_story_takes_the_documented_steps(monkeypatch):
+    seed = seeds_holding_both(1)[0]
+    # without the cap department b resolves its part: call, leg, transfer, leg, resolved, judged
+    steps = steps_taken(monkeypatch, seed, handle_cap_minutes=None)
+    assert steps == [2, 3, 4, 5, 7, 8, 4, 5, 7, 8, 12]
