@@ -48,8 +48,19 @@ class Metric:
     pool_level: bool = False
     #: for rates: the unit shown after the number ("per year")
     per: str = ""
+    #: digits after the decimal point when shown (of the percentage, for shares)
+    decimals: int | None = None
+
+    @property
+    def shown_decimals(self) -> int:
+        if self.decimals is not None:
+            return self.decimals
+        return {"share": 1, "seconds": 1, "count": 0, "money": 0, "money_per": 2, "score": 3, "rate": 3}[
+            self.unit
+        ]
 
 
+_DECIMALS = {"share": 1, "seconds": 1, "count": 0, "money": 0, "money_per": 2, "score": 3, "rate": 3}
 _NO_OFFERED = "no calls were offered to a queue in the window"
 _NO_ANSWERED = "no calls were answered in the window"
 _NO_ISSUES = "no issues arose in the window"
@@ -111,6 +122,7 @@ METRIC_TABLE: tuple[Metric, ...] = (
         "contacts_total / (mean number of customers x years measured)",
         lambda w: ratio(w.contacts, w.mean_customers * w.years),
         per="per year",
+        decimals=2,
     ),
     Metric(
         "fcr",

@@ -25,11 +25,25 @@ def test_every_parameter_is_described_with_a_source():
         assert row.source, f"{row.path} has no source"
 
 
-def test_readme_glossary_defines_every_metric():
+def test_readme_glossary_is_the_metric_table():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(reference.GLOSSARY_BEGIN)
+    end = text.index(reference.GLOSSARY_END) + len(reference.GLOSSARY_END)
+    assert text[start:end] == reference.glossary(), (
+        "README.md's metric glossary is out of date: run `python -m sim.reference --write README.md`"
+    )
     glossary = text[text.index("## Metric glossary") :]
     for metric in sim.METRICS:
         assert re.search(rf"^\| `{metric}` \|", glossary, re.M), f"{metric} missing from the README glossary"
+
+
+def test_every_metric_is_defined_with_a_label_and_a_reason_for_nan():
+    from sim.metric_table import METRIC_TABLE
+
+    assert len({m.name for m in METRIC_TABLE}) == len(METRIC_TABLE)
+    for m in METRIC_TABLE:
+        assert m.label and m.definition and m.better in (-1, 0, 1), m.name
+        assert m.unit != "rate" or m.per, f"{m.name}: a rate needs its 'per'"
 
 
 def test_readme_has_exactly_two_setup_commands():

@@ -9,23 +9,16 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit
 
+from sim.metric_table import metric as metric_spec
+
 from ..formatting import format_diff, format_value
 
 __all__ = ["paired", "summary_sentences", "best_policy"]
 
-_DIRECTION = {
-    "service_level": +1,
-    "asa_seconds": -1,
-    "fcr": +1,
-    "failure_demand_share": -1,
-    "satisfaction_mean": +1,
-    "churn_rate_annual": -1,
-    "cost_per_resolution": -1,
-    "profit": +1,
-    "contacts_per_issue": -1,
-    "effort_mean": -1,
-    "promises_kept_rate": +1,
-}
+
+def _direction(name: str) -> int:
+    """+1 where higher is better, -1 where lower is (the metric table); +1 for a size."""
+    return metric_spec(name).better or +1
 
 
 def paired(summaries: pd.DataFrame, metric: str, policy: str, baseline: str) -> tuple[float, float]:
@@ -42,7 +35,7 @@ def paired(summaries: pd.DataFrame, metric: str, policy: str, baseline: str) -> 
 
 def best_policy(summaries: pd.DataFrame, metric: str, policies: Sequence[str]) -> str:
     """The policy with the best mean (highest, or lowest for metrics where lower is better)."""
-    sign = _DIRECTION.get(metric, +1)
+    sign = _direction(metric)
     means = {p: summaries.loc[summaries.policy == p, metric].mean() for p in policies}
     return max(means, key=lambda p: -math.inf if np.isnan(means[p]) else sign * means[p])
 
@@ -62,7 +55,7 @@ def _versus(summaries: pd.DataFrame, metric: str, winner: str, policies: Sequenc
 def _surely_better(summaries: pd.DataFrame, metric: str, winner: str, other: str) -> bool:
     """The winner beats ``other`` on ``metric`` and the 95 % interval of the paired difference excludes 0."""
     d, h = paired(summaries, metric, winner, other)
-    return not math.isnan(h) and _DIRECTION.get(metric, +1) * d > h
+    return not math.isnan(h) and _direction(metric) * d > h
 
 
 def _mean(summaries: pd.DataFrame, metric: str, policy: str) -> float:
