@@ -174,6 +174,14 @@ METRIC_TABLE: tuple[Metric, ...] = (
         per="per contact",
     ),
     Metric(
+        "skill_mismatch_transfers",
+        "Transfers for a missing skill",
+        "count",
+        -1,
+        "transfers under skills routing because no agent group held every skill the issue needed",
+        lambda w: w.c(PHONE.skill_mismatch_transfers),
+    ),
+    Metric(
         "promises_made",
         "Call-back promises",
         "count",

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
+from .counters import N_COUNTERS, PHONE
 from .erlang import agents_for_service_level
 from .pool import Call, Pool, PoolKind, Queue
 
@@ -341,7 +342,7 @@ class SkillsRouter(Router):
     longest-waiting call among the queues it can serve. If no group holds
     every skill the issue needs, the leg goes to the group that covers most of
     its parts and the rest is **transferred** afterwards: the only transfers
-    under this rule. A leg's key
+    under this rule, counted as ``phone.skill_mismatch_transfers``. A leg's key
     is the bit mask of its parts; a contact never offers a part twice.
 
     Staffing: ``fixed`` mode gives each group its ``agents``. ``erlang_c`` mode
@@ -385,6 +386,7 @@ class SkillsRouter(Router):
         for g, name in enumerate(self.group_names):
             self._new_pool(name, [q for eligible, q in self._queue_of_groups.items() if g in eligible])
         self._share_idle_clocks()
+        self.counters = wiring.counters
 
     def _eligible_for(self, parts: list[int]) -> tuple[frozenset[int], int]:
         """The groups holding every skill ``parts`` need, and the parts' bit mask."""
@@ -420,6 +422,7 @@ class SkillsRouter(Router):
         rest = [p for p in issue.pending if not (offered >> p) & 1]
         if not rest:
             return None
+        self.counters[issue.seg * N_COUNTERS + PHONE.skill_mismatch_transfers] += 1
         return self._leg(rest)
 
     def hands_over(self, call: Call) -> bool:

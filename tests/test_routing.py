@@ -164,11 +164,13 @@ def test_an_issue_no_group_can_answer_alone_is_transferred_and_one_a_generalist_
     for sc, legs in ((specialists, 2), (with_generalist, 1)):
         s = Simulation(sc, seed=1, record_contacts=True)
         customer = next(i for i in range(20) if _holds_both(sc, i))
-        s.add_issue(60.0, customer, "life_event")
-        log = s.run().contacts
+        s.add_issue(3 * 1440.0 + 60.0, customer, "life_event")  # after the warm-up
+        result = s.run()
+        log = result.contacts
         assert len(log) == legs
         assert log.outcome.iloc[-1] == "resolved"
         assert (log.outcome.iloc[:-1] == "transferred").all()
+        assert result.summary["skill_mismatch_transfers"] == legs - 1
 
 
 def _holds_both(scenario: sim.Scenario, customer: int) -> bool:
