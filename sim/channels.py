@@ -169,7 +169,7 @@ class Phone(Channel):
         if not misrouted and len(issue.pending) > len(parts) and self.transfer_minutes:
             call.more = routing.router_of[seg].hands_over(call)
         self.cur[seg * _NC + PHONE.offered] += 1
-        if queue.offer(call):
+        if queue.offer(call, now):
             return
         patience = self.seg_patience[seg]
         if patience < _INF:
@@ -179,7 +179,7 @@ class Phone(Channel):
                 call.consequence = call.expire + sim.delay(self.redial_delay)
             else:
                 call.consequence = call.expire
-        queue.enqueue(call)
+        queue.enqueue(call, now)
 
     def answered(self, call: Call, now: float) -> None:
         issue = call.issue
@@ -248,8 +248,8 @@ class Callback(Channel):
             call = Call(issue, queue, self, self.routing.callback_level, now, parts, False, [key], 0)
             call.reason = issue.reason
             call.expire = call.consequence = now + self.deadline_min
-            if not queue.offer(call):
-                queue.enqueue(call)
+            if not queue.offer(call, now):
+                queue.enqueue(call, now)
         else:  # forgotten: nobody will call; the customer notices at the deadline
             sim.schedule_promise_broken(self.deadline_min, issue)
 

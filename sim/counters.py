@@ -63,7 +63,10 @@ _SPECS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("abandoned", "call legs abandoned in the queue"),
             ("abandoned_wait_minutes", "minutes callers waited before hanging up"),
             ("transfers", "transfers between departments"),
-            ("skill_mismatch_transfers", "transfers because no skill group held every skill the issue needed"),
+            (
+                "skill_mismatch_transfers",
+                "transfers because no skill group held every skill the issue needed",
+            ),
         ),
     ),
     ("callback", (("made", "promised call-backs an agent made (promise kept)"),)),

@@ -131,10 +131,9 @@ class Desk:
         self.phone.contact(issue, reason)
 
     # -- handling ----------------------------------------------------------------------
-    def start(self, call: Call) -> float:
-        """An agent takes the call (or starts the call-back): schedule the end; returns the minutes."""
+    def start(self, call: Call, now: float) -> float:
+        """An agent takes the call (or starts the call-back) at ``now``; returns the minutes of work."""
         sim = self.sim
-        now = sim.env.now
         call.answered = now
         call.kind.answered(call, now)
         issue = call.issue

@@ -126,6 +126,8 @@ class Queue:
         self.products = products
         #: pools whose agents take calls from this queue, in the router's order
         self.servers: list[Pool] = []
+        #: more than one pool serves it (set by Pool.serve)
+        self.shared = False
         self.waiting = 0
         self._levels = [deque() for _ in range(n_levels)]
         self._order = self._levels[::-1]  # highest level first
@@ -157,32 +159,31 @@ class Queue:
         self.day_busy_minutes = 0.0
 
     # -- flow ------------------------------------------------------------------------
-    def offer(self, call: Call) -> bool:
-        """Give the call to an idle agent now (True), else leave it to the caller to ``enqueue``.
+    def offer(self, call: Call, now: float) -> bool:
+        """Give the call to an idle agent at ``now`` (True), else leave it to the caller to ``enqueue``.
 
         With several pools serving the queue, the pool whose agent has been idle
         longest takes it. Before a call is queued its ``expire``/``consequence``
         must be set.
         """
         self.day_arrivals += 1
-        servers = self.servers
-        if len(servers) == 1:
-            pool = servers[0]
+        if not self.shared:
+            pool = self.servers[0]
             if pool.busy < pool.capacity:
-                pool.take(call)
+                pool.take(call, now)
                 return True
             return False
         best = None
-        for pool in servers:
+        for pool in self.servers:
             if pool.busy < pool.capacity and (best is None or pool.idle_since[0] < best.idle_since[0]):
                 best = pool
         if best is None:
             return False
-        best.take(call)
+        best.take(call, now)
         return True
 
-    def enqueue(self, call: Call) -> None:
-        self._advance_wait(self.env.now)
+    def enqueue(self, call: Call, now: float) -> None:
+        self._advance_wait(now)
         self._levels[call.level].append(call)
         self.waiting += 1
         if call.consequence < _INF:
@@ -220,9 +221,9 @@ class Queue:
                 return call
         return None
 
-    def take_head(self, call: Call) -> None:
+    def take_head(self, call: Call, now: float) -> None:
         """Remove ``call``, the live head found by :meth:`head`, to serve it."""
-        self._advance_wait(self.env.now)
+        self._advance_wait(now)
         self._levels[call.level].popleft()
         self.waiting -= 1
 
@@ -277,7 +278,7 @@ class Pool:
         env: simpy.Environment,
         name: str,
         capacity: int,
-        start: Callable[[Call], float],
+        start: Callable[[Call, float], float],
         *,
         kind: PoolKind = "front",
         k_pow: list[float] | None = None,
@@ -292,8 +293,10 @@ class Pool:
         self.capacity = capacity
         self.busy = 0
         self.draining = False
-        #: queues this pool takes calls from, in the router's order (set by the router)
+        #: queues this pool takes calls from, in the router's order (see :meth:`serve`)
         self.queues: list[Queue] = []
+        #: it serves more than one queue
+        self.several = False
         self._start = start
         #: resolution chance of a part of product p: knowledge ** complexity(p)
         self.k_pow = list(k_pow or [])
@@ -323,13 +326,21 @@ class Pool:
         return self.busy_minutes, self.staffed_area
 
     def serve(self, queue: Queue) -> None:
-        """Let this pool's agents take calls from ``queue`` (after the queues it serves already)."""
+        """Let this pool's agents take calls from ``queue`` (after the queues it serves already).
+
+        Pools that share a queue compete for its calls by how long their agents idled.
+        """
         self.queues.append(queue)
         queue.servers.append(self)
+        self.several = len(self.queues) > 1
+        queue.shared = len(queue.servers) > 1
+        if queue.shared:
+            for pool in queue.servers:
+                pool.track_idle = True
 
     # -- flow ---------------------------------------------------------------------
-    def take(self, call: Call) -> None:
-        """An idle agent of this pool starts the call (the caller checked that one is idle).
+    def take(self, call: Call, now: float) -> None:
+        """An idle agent of this pool starts the call at ``now`` (the caller checked that one is idle).
 
         The start callback decides how many minutes of work the call is, schedules
         its end, and returns the minutes: they count as work started now.
@@ -339,7 +350,7 @@ class Pool:
             self.idle_since.popleft()
         call.done = True  # served: its timer, if any, must ignore it
         call.pool = self
-        minutes = self._start(call)
+        minutes = self._start(call, now)
         self.busy_minutes += minutes
         call.queue.day_busy_minutes += minutes
 
@@ -380,7 +391,7 @@ class Pool:
 
     def _dispatch(self) -> None:
         queues = self.queues
-        if len(queues) == 1:
+        if not self.several:
             queue = queues[0]
             if not queue.waiting:
                 return
@@ -389,7 +400,7 @@ class Pool:
                 call = queue.pop(now)
                 if call is None:
                     break
-                self.take(call)
+                self.take(call, now)
             return
         now = self.env.now
         while self.busy < self.capacity:
@@ -406,5 +417,5 @@ class Pool:
                         best, source = call, queue
             if best is None:
                 return
-            source.take_head(best)
-            self.take(best)
+            source.take_head(best, now)
+            self.take(best, now)

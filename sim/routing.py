@@ -92,7 +92,7 @@ class Wiring:
     policy: Policy
     complexity: Sequence[float]
     n_levels: int
-    start: Callable[[Call], float]
+    start: Callable[[Call, float], float]
     expire: Callable[[Call], None]
     #: the run's hot counter list (a router may count what only it knows)
     counters: list[float]
@@ -169,13 +169,6 @@ class Router(ABC):
             pool.serve(queue)
         self.pools.append(pool)
         return pool
-
-    def _share_idle_clocks(self) -> None:
-        """Pools that share a queue compete for its calls by how long their agents idled."""
-        for queue in self.queues:
-            if len(queue.servers) > 1:
-                for pool in queue.servers:
-                    pool.track_idle = True
 
     # -- the desk's questions ------------------------------------------------------------
     @abstractmethod
@@ -385,7 +378,6 @@ class SkillsRouter(Router):
         self._eligible: dict[int, frozenset[int]] = {}
         for g, name in enumerate(self.group_names):
             self._new_pool(name, [q for eligible, q in self._queue_of_groups.items() if g in eligible])
-        self._share_idle_clocks()
         self.counters = wiring.counters
 
     def _eligible_for(self, parts: list[int]) -> tuple[frozenset[int], int]:

@@ -39,10 +39,10 @@ class Harness:
     def minutes(self, name: str) -> float:
         return self.service[name] if isinstance(self.service, dict) else self.service
 
-    def _start(self, call: Call) -> float:
+    def _start(self, call: Call, now: float) -> float:
         if self.mark_done:  # what the desk used to do; the pool settles a started call itself
             call.done = True
-        now = self.env.now
+        assert now == self.env.now
         self.log.append(("start", call.issue, now))
         minutes = self.minutes(call.issue)
         self.env.timeout(minutes, call).callbacks.append(self._end)
@@ -62,8 +62,8 @@ class Harness:
             call = Call(name, self.queue, KIND, level, self.env.now, [], False, [], 0)
             call.expire, call.consequence = expire, consequence
             self.calls[name] = call
-            if not self.queue.offer(call):
-                self.queue.enqueue(call)
+            if not self.queue.offer(call, self.env.now):
+                self.queue.enqueue(call, self.env.now)
 
         self.env.timeout(at).callbacks.append(go)
 
