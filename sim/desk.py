@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simpy.events import NORMAL
+
 from .channels import Callback, Channel, Phone, SelfService
-from .clock import scheduler
 from .counters import N_COUNTERS, PHONE, WORK
 from .issue import Issue
 from .policy import Policy
@@ -110,7 +111,7 @@ class Desk:
         self.work_factor = sim.work_factor
         self.log_on = sim.log is not None
         self._end_cb = self.end
-        self._schedule = scheduler(sim.env)  # the end of every piece of agent work: the hot path
+        self._schedule = sim.env.schedule  # the end of every piece of agent work: the hot path
 
     # -- contacts ---------------------------------------------------------------------
     def first_contact(self, issue: Issue) -> None:
@@ -157,12 +158,12 @@ class Desk:
                 minutes += self.transfer_minutes
         minutes += self.wrap_up
         call.handle = minutes
-        self._schedule(minutes, call, self._end_cb)
+        call.callbacks = [self._end_cb]
+        self._schedule(call, NORMAL, minutes)  # the call is the event of its own end
         return minutes
 
-    def end(self, due) -> None:
+    def end(self, call: Call) -> None:
         """The agent is done: resolved, transferred, promised a call-back, or left to try again."""
-        call: Call = due.value
         pool = call.pool
         pool.release(call)
         sim = self.sim

@@ -46,9 +46,16 @@ PoolKind = Literal["front", "account_managers"]
 
 
 class Call:
-    """One queue entry: an inbound call leg, or a promised call-back to make."""
+    """One queue entry: an inbound call leg, or a promised call-back to make.
+
+    A call in service is also the event of its own end: it is scheduled with
+    ``Environment.schedule``, which runs its ``callbacks`` (the desk's end of
+    work) with the call itself, and reads ``_ok`` to see it did not fail. That
+    saves an event object per call on the hot path (measured).
+    """
 
     __slots__ = (
+        "callbacks",
         "issue",
         "queue",
         "pool",
@@ -106,6 +113,11 @@ class Call:
         self.reason = -1
         #: the handling of this leg ends with handing the call over to another queue
         self.more = False
+        #: set when an agent takes it: what runs when the work ends
+        self.callbacks: list | None = None
+
+    #: read by ``Environment.step`` when the call's end fires: the end of work never fails
+    _ok = True
 
 
 class Queue:
