@@ -37,6 +37,9 @@ __all__ = ["Channel", "SelfService", "Phone", "Callback"]
 R_REPEAT = REASONS.index("repeat")
 _NC = N_COUNTERS
 _INF = math.inf
+# the offsets the hot path adds to, read once from the counter blocks
+_CONTACTS, _SESSIONS, _CALLS, _OFFERED = CONTACTS.offset, SELF_SERVICE.sessions, PHONE.calls, PHONE.offered
+_ANSWERED, _WAITED, _WAIT_MIN, _WITHIN = PHONE.answered, PHONE.waited, PHONE.wait_minutes, PHONE.within_target
 
 
 class Channel:
@@ -85,8 +88,8 @@ class SelfService(Channel):
         issue.sessions += 1
         cur = self.cur
         base = issue.seg * _NC
-        cur[base + CONTACTS.offset + issue.reason] += 1
-        cur[base + SELF_SERVICE.sessions] += 1
+        cur[base + _CONTACTS + issue.reason] += 1
+        cur[base + _SESSIONS] += 1
         if self.track_cost:
             sim.pop.cost_to_serve[issue.cust] += self.session_cost
         if self.eligible[issue.reason]:
@@ -143,8 +146,8 @@ class Phone(Channel):
         issue.calls += 1
         cur = self.cur
         base = issue.seg * _NC
-        cur[base + CONTACTS.offset + reason] += 1
-        cur[base + PHONE.calls] += 1
+        cur[base + _CONTACTS + reason] += 1
+        cur[base + _CALLS] += 1
         queue, parts, misrouted, key = self.routing.router_of[issue.seg].first_leg(issue)
         self.leg(issue, [key], 0, queue, parts, misrouted, reason)
 
@@ -168,7 +171,7 @@ class Phone(Channel):
         call.reason = reason
         if not misrouted and len(issue.pending) > len(parts) and self.transfer_minutes:
             call.more = routing.router_of[seg].hands_over(call)
-        self.cur[seg * _NC + PHONE.offered] += 1
+        self.cur[seg * _NC + _OFFERED] += 1
         if queue.offer(call, now):
             return
         patience = self.seg_patience[seg]
@@ -186,12 +189,12 @@ class Phone(Channel):
         wait = now - call.arrival
         cur = self.cur
         base = issue.seg * _NC
-        cur[base + PHONE.answered] += 1
+        cur[base + _ANSWERED] += 1
         if wait > 0.0:
-            cur[base + PHONE.waited] += 1
-            cur[base + PHONE.wait_minutes] += wait
+            cur[base + _WAITED] += 1
+            cur[base + _WAIT_MIN] += wait
         if wait <= self.target_min:
-            cur[base + PHONE.within_target] += 1
+            cur[base + _WITHIN] += 1
         issue.wait_minutes += wait
         issue.waits += 1
 

@@ -42,6 +42,9 @@ from .units import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER
 __all__ = ["Simulation", "run", "preflight"]
 
 _NC = N_COUNTERS
+# the offsets the hot path adds to, read once from the counter blocks
+_ARISEN, _RESOLVED, _FCR = ISSUES.arisen, ISSUES.resolved, ISSUES.fcr
+_JUDGED, _EFFORT, _EXPERIENCE = ISSUES.judged, ISSUES.effort_sum, ISSUES.experience_sum
 R_CHASE = REASONS.index("chase")
 _STATUS = {0: "active", CHURNED: "churned", EXIT_UNRESOLVED: "left_after_unresolved", PRUNED: "pruned"}
 
@@ -192,17 +195,17 @@ class Simulation:
         issue.resolved = True
         cur = self.cur
         base = issue.seg * _NC
-        cur[base + ISSUES.resolved] += 1
+        cur[base + _RESOLVED] += 1
         if first_contact:
             if issue.created >= self._day_start:
-                cur[base + ISSUES.fcr] += 1
+                cur[base + _FCR] += 1
             else:
-                self.metrics.add_at(issue.created, base + ISSUES.fcr)
+                self.metrics.add_at(issue.created, base + _FCR)
         if self.alive_view[issue.cust]:
             q, effort = self.response.judge_issue(issue, True)
-            cur[base + ISSUES.judged] += 1
-            cur[base + ISSUES.effort_sum] += effort
-            cur[base + ISSUES.experience_sum] += q
+            cur[base + _JUDGED] += 1
+            cur[base + _EFFORT] += effort
+            cur[base + _EXPERIENCE] += q
 
     def give_up(self, issue: Issue) -> None:
         if issue.closed:
@@ -434,7 +437,7 @@ class Simulation:
                     [p] if p >= 0 else np.flatnonzero(holdings[c]).tolist(),
                     urgent[i],
                 )
-                cur[seg * _NC + ISSUES.arisen] += 1
+                cur[seg * _NC + _ARISEN] += 1
                 self._issue_seq = seq
                 if issue_log is not None:
                     issue_log.append(issue)

@@ -372,10 +372,11 @@ class Pool:
         call.queue.day_served += 1
         if self.track_idle and self.busy < self.capacity:
             self.idle_since.append(self.env.now)
-        for queue in self.queues:
-            if queue.waiting:
+        if self.several:
+            if any(queue.waiting for queue in self.queues):
                 self._dispatch()
-                break
+        elif self.queues[0].waiting:
+            self._dispatch()
         if self.draining:
             self.close_if_drained()
 
