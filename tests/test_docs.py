@@ -59,6 +59,9 @@ def test_readme_has_exactly_two_setup_commands():
 def test_ci_runs_what_the_readme_says():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "pip install -e '.[test]'" in readme and "-e '.[test]'" in ci
-    assert "python -m pytest" in readme and "python -m pytest" in ci
+    quick = readme[readme.index("## Quick start") :]
+    test_block = re.findall(r"```(?:bash|sh)\n(.*?)```", quick, re.S)[1]
+    command = test_block[test_block.index("python -m pytest") :].strip()
+    assert "pip install -e '.[test]'" in test_block and "-e '.[test]'" in ci
+    assert f"\n{command}\n" in ci, f"CI does not run the README's test command {command!r}"
     assert "venv" in ci
