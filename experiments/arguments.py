@@ -18,7 +18,6 @@ __all__ = [
     "PROJECT_ROOT",
     "UserError",
     "check_scheduler",
-    "check_writable",
     "load",
     "parse_sets",
     "parse_target",
@@ -129,11 +128,6 @@ def check_scheduler(scheduler: str | None) -> None:
         probe_scheduler(scheduler)
     except SchedulerUnavailableError as exc:
         raise UserError(str(exc)) from None
-
-
-def check_writable(path: Path, option: str) -> None:
-    if path.is_dir() or not path.parent.is_dir():
-        raise UserError(f"{option} {path}: cannot write a file there")
 
 
 def parse_target(text: str | None) -> tuple[str | None, float | None]:

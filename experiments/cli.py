@@ -28,16 +28,17 @@ from .arguments import (
     PROJECT_ROOT,
     UserError,
     check_scheduler,
-    check_writable,
     parse_target,
     parse_vary,
     policies_of,
+    resolve_scenario_path,
     shown_path,
     split_names,
     story,
     user_errors,
 )
 from .arguments import load as _load
+from .outputs import OutputError, atomic_path, check_output, check_output_dir, store_companions
 
 __all__ = ["app", "main", "UserError"]
 
@@ -74,12 +75,13 @@ def preflight_all(scenario: sim.Scenario, policies: list[str]) -> None:
                 warn([message])
 
 
-def check_report_dir(path: Path) -> None:
-    """A report directory must be a directory (it is created) whose parent exists."""
-    if path.exists() and not path.is_dir():
-        raise UserError(f"--report/--out {path}: a file is in the way; give a directory")
-    if not path.parent.is_dir():
-        raise UserError(f"--report/--out {path}: its parent directory does not exist")
+def write_text(path: Path, text: str) -> None:
+    """Write a whole file aside and rename it into place (checked before the runs by check_output)."""
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _json(value: Any) -> Any:
@@ -106,6 +108,12 @@ ReportOpt = Annotated[
     Path | None,
     typer.Option(
         help="Also write a what-if report: DIR/report.html (self-contained) and each figure as PNG."
+    ),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace output files that custsim did not write (never an input of the command)."
     ),
 ]
 VaryOpt = Annotated[
@@ -184,6 +192,7 @@ def compare_command(
     ] = False,
     csv: Annotated[Path | None, typer.Option(help="Also write every run's summary to this CSV file.")] = None,
     report: ReportOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Run policies on common random numbers; print means with 95 % CIs and paired differences."""
     from .comparison import compare, comparison_from_runs
@@ -196,10 +205,11 @@ def compare_command(
     metric, width = parse_target(target)
     if metric is not None and max_reps < reps:
         raise UserError(f"--max-reps ({max_reps}) must be at least --reps ({reps})")
+    inputs = [resolve_scenario_path(scenario)]
     if csv is not None:
-        check_writable(csv, "--csv")
+        check_output(csv, "runs", inputs=inputs, force=force, option="--csv")
     if report is not None:
-        check_report_dir(report)
+        check_output_dir(report, inputs=inputs, force=force, option="--report")
     check_scheduler(scheduler)
     preflight_all(sc, names)
     if report is not None:
@@ -224,10 +234,10 @@ def compare_command(
         if report is not None:  # --target chose the replications; the report needs their daily series
             data = collect(sc, names, result.reps, seed, workers, scheduler)
     if report is not None:
-        path = comparison_report(data, report, result.baseline)
-        err.print(f"wrote {path} and {len(list(report.glob('*.png')))} PNG figures")
+        path = comparison_report(data, report, result.baseline, force=force)
+        err.print(f"wrote {path} and {len(list(report.glob('figure-*.png')))} PNG figures")
     if csv is not None:
-        result.runs.to_csv(csv, index=False)
+        write_text(csv, result.runs.to_csv(index=False))
         err.print(f"wrote {len(result.runs)} runs to {csv}")
     if as_json:
         tidy = result.tidy()
@@ -320,20 +330,22 @@ def export_command(
     out_path: Annotated[
         Path | None, typer.Option("--out", help="Output file (default: the store's name with .csv/.parquet).")
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Export every run of a result store (provenance, parameters, metrics) as CSV or Parquet."""
-    from .store import EXPORT_FORMATS, MissingDependencyError, Store, StoreError
+    from .store import EXPORT_FORMATS, MissingDependencyError, Store
 
     if fmt not in EXPORT_FORMATS:
         raise UserError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
     if not store.is_file():
         raise UserError(f"no result store at {store}")
     target = out_path or store.with_suffix(f".{fmt}")
-    check_writable(target, "--out")
+    if out_path is None and target.resolve() == store.resolve():
+        raise UserError(f"the default output {target} is the store itself; name the export with --out")
     try:
-        with Store(store) as s:
-            n = s.export(target, fmt)
-    except (StoreError, MissingDependencyError) as exc:
+        with Store(store, readonly=True) as s:
+            n = s.export(target, fmt, force=force)
+    except MissingDependencyError as exc:
         raise UserError(str(exc)) from None
     err.print(f"wrote {n} runs to {target}")
 
@@ -360,6 +372,7 @@ def sensitivity_command(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     report: ReportOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Global sensitivity (SALib): indices with 95 % confidence intervals per output and parameter."""
     from .design import Range
@@ -387,7 +400,8 @@ def sensitivity_command(
     for name, r in spec.items():  # both ends of every range must be valid scenarios
         design_points(sc, {name: [r.lo, r.hi]})
     if report is not None:
-        check_report_dir(report)
+        inputs = [resolve_scenario_path(scenario), *([] if store is None else store_companions(store))]
+        check_output_dir(report, inputs=inputs, force=force, option="--report")
     check_scheduler(scheduler)
     db = None
     if store is not None:
@@ -431,7 +445,7 @@ def sensitivity_command(
     if report is not None:
         from .report import sensitivity_report
 
-        err.print(f"wrote {sensitivity_report(frame, sc, report)}")
+        err.print(f"wrote {sensitivity_report(frame, sc, report, force=force)}")
 
 
 @app.command("report")
@@ -451,6 +465,7 @@ def report_command(
         str | None,
         typer.Option(help="Policy the others are compared with (default: the first the sweep named)."),
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Write a what-if report from a result store: policies compared, and each output against each
     varied parameter."""
@@ -463,9 +478,10 @@ def report_command(
     if unknown:
         raise UserError(f"unknown --output {', '.join(unknown)}; metrics: {', '.join(sim.METRICS)}")
     sc = load(scenario) if scenario is not None else None
-    check_report_dir(out_dir)
+    inputs = [*store_companions(store), *([] if scenario is None else [resolve_scenario_path(scenario)])]
+    check_output_dir(out_dir, inputs=inputs, force=force)
     # store_report refuses a file that is not a store, or one without finished runs, before writing
-    err.print(f"wrote {user_errors(store_report, store, out_dir, sc, outputs, baseline)}")
+    err.print(f"wrote {user_errors(store_report, store, out_dir, sc, outputs, baseline, force=force)}")
 
 
 @app.command("validate")
@@ -480,6 +496,7 @@ def validate_command(
     markdown: Annotated[
         Path | None, typer.Option(help="Also write the table as Markdown to this file.")
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Check the model against queueing theory, identities and emergent face validity.
 
@@ -497,7 +514,7 @@ def validate_command(
     if unknown:
         raise UserError(f"unknown case {', '.join(unknown)}; cases: {', '.join(CASES)}")
     if markdown is not None:
-        check_writable(markdown, "--markdown")
+        check_output(markdown, "markdown", force=force, option="--markdown")
     check_scheduler(scheduler)
     frame = run_validation(names, workers, scheduler)
     failed = int((~frame.passed).sum())
@@ -512,7 +529,7 @@ def validate_command(
         )
         out.print(validation_table(frame, title))
     if markdown is not None:
-        markdown.write_text(validation_markdown(frame), encoding="utf-8")
+        write_text(markdown, validation_markdown(frame))
         err.print(f"wrote {markdown}")
     if failed:
         err.print(f"[bold red]{failed} of {len(frame)} checks failed[/bold red]")
@@ -568,7 +585,7 @@ def _run(command: Any, args: list[str]) -> int:
     """Run the click command; its own exits and usage errors become exit codes here."""
     try:
         code = command.main(args=args or ["--help"], prog_name="custsim", standalone_mode=False)
-    except (sim.ScenarioError, UserError, KeyboardInterrupt):
+    except (sim.ScenarioError, UserError, OutputError, KeyboardInterrupt):
         raise
     except Exception as exc:
         kind = _click_kind(exc)
@@ -592,13 +609,15 @@ def main(argv: list[str] | None = None) -> int:
     if "--debug" in args:
         args.remove("--debug")
         debug = True
+    from .store import StoreError
+
     command = typer.main.get_command(app)
     try:
         code = _run(command, args)
     except sim.ScenarioError as exc:
         _report_scenario_error(exc)
         code = 2
-    except UserError as exc:
+    except (UserError, OutputError, StoreError) as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         code = 2
     except KeyboardInterrupt:

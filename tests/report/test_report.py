@@ -10,9 +10,11 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
 
 import experiments
 import sim
+from experiments.outputs import OutputError
 from experiments.report import collect, comparison_report, sensitivity_report, store_report
 from experiments.report.narrative import best_policy
 from tests.conftest import small_sets, small_utility
@@ -174,12 +176,26 @@ def test_a_store_report_keeps_the_sweeps_policy_order_and_takes_a_baseline(tmp_p
 
 
 def test_a_report_replaces_the_figures_of_an_earlier_one_and_nothing_else(data, tmp_path):
-    (tmp_path / "figure-07-sweep.png").write_bytes(b"old")
+    earlier = Figure()
+    earlier.add_subplot().plot([1, 2])
+    earlier.savefig(tmp_path / "figure-07-sweep.png", metadata={"Software": "custsim"})  # an earlier report's
     (tmp_path / "notes.txt").write_text("mine")
     comparison_report(data, tmp_path)
     assert not (tmp_path / "figure-07-sweep.png").exists()
     assert (tmp_path / "notes.txt").read_text() == "mine"
     assert len(list(tmp_path.glob("figure-*.png"))) == 6
+
+
+def test_a_report_never_replaces_a_figure_it_did_not_write_unless_forced(data, tmp_path):
+    (tmp_path / "figure-02-paradox.png").write_bytes(b"my own drawing")
+    (tmp_path / "figure-09-mine.png").write_bytes(b"another")
+    with pytest.raises(OutputError, match="not a custsim report figure.*--force"):
+        comparison_report(data, tmp_path)
+    assert (tmp_path / "figure-02-paradox.png").read_bytes() == b"my own drawing"
+    assert not (tmp_path / "report.html").exists()
+    comparison_report(data, tmp_path, force=True)  # replaces the one it writes, deletes nothing else
+    assert (tmp_path / "figure-02-paradox.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "figure-09-mine.png").read_bytes() == b"another"
 
 
 @pytest.fixture(scope="module")
