@@ -103,7 +103,8 @@ def is_ours(path: Path, kind: str) -> bool:
 
 def store_companions(path: Path) -> list[Path]:
     """A SQLite file and the files SQLite keeps beside it."""
-    return [path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))]
+    path = Path(path)
+    return [path, *(Path(f"{path}{s}") for s in ("-wal", "-shm", "-journal"))]
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -319,7 +319,7 @@ class Store:
         for chunk in _chunks(list(dict.fromkeys(keys))):
             q = f"SELECT key, summary FROM runs WHERE status = 'ok' AND key IN ({','.join('?' * len(chunk))})"
             for key, text in self._db.execute(q, chunk):
-                stored = json.loads(text)
+                stored = _decoded(text, f"summary of run {key}")
                 yield key, {m: (math.nan if stored.get(m) is None else stored[m]) for m in sim.METRICS}
 
     @_store_errors
@@ -328,7 +328,8 @@ class Store:
         row = self._db.execute("SELECT content FROM scenarios WHERE hash = ?", (scenario_hash,)).fetchone()
         if row is None:
             raise KeyError(f"no scenario with hash {scenario_hash} in {self.path}")
-        return sim.Scenario.from_dict(json.loads(row[0]), source=f"{self.path}:{scenario_hash[:12]}")
+        data = _decoded(row[0], f"scenario {scenario_hash[:12]}")
+        return sim.Scenario.from_dict(data, source=f"{self.path}:{scenario_hash[:12]}")
 
     @_store_errors
     def sweeps(self) -> pd.DataFrame:
@@ -341,7 +342,8 @@ class Store:
         seen: dict[str, set[type]] = {}
         where = "" if include_failed else " WHERE status = 'ok'"
         for (text,) in self._db.execute(f"SELECT params FROM runs{where}"):
-            for name, value in json.loads(text).items():
+            params = _decoded(text, "parameters of a run")
+            for name, value in params.items() if isinstance(params, dict) else []:
                 seen.setdefault(name, set()).add(type(value))
         dtypes = {}
         for name, types in seen.items():
@@ -371,8 +373,10 @@ class Store:
             records = []
             for row in rows:
                 r = dict(zip(RUN_COLUMNS, row, strict=True))
-                params = json.loads(r["params"])
-                summary = json.loads(r["summary"]) if r["summary"] else {}
+                params = _decoded(r["params"], f"parameters of run {r['key']}")
+                summary = _decoded(r["summary"], f"summary of run {r['key']}")
+                if not isinstance(params, dict) or not isinstance(summary, dict):
+                    raise StoreError(f"the stored run {r['key']} is damaged (its parameters or summary)")
                 record = {c: r[c] for c in lead}
                 for name, dtype in param_types.items():
                     value = params.get(name)
@@ -449,6 +453,14 @@ class Store:
             if writer is not None:
                 writer.close()
         return n
+
+
+def _decoded(text: str | None, what: str) -> Any:
+    """A JSON column of a stored run; damage (a hand edit, a bad disk) is the store's problem, said so."""
+    try:
+        return json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        raise StoreError(f"the stored {what} is damaged (not JSON): {str(text)[:60]!r}") from None
 
 
 def _initialise(db: sqlite3.Connection) -> None:

@@ -241,9 +241,10 @@ class Reason(Frozen):
     """Why customers make contact: how often, how much work, which channel fits."""
 
     rate_per_year: NonNegative = Field(
-        le=3650.0,
+        le=525_600.0,
         description="Issues per product held per year (life_event: per customer per year), "
-        "before multipliers. At most 3,650 (ten a day, every day): beyond it a customer is a load test.",
+        "before multipliers. At most 525,600 (one a minute, all year): beyond it a customer is a load "
+        "generator (theory checks make a few customers carry a whole queue's arrivals).",
     )
     handle_minutes: Positive = Field(
         le=MINUTES_PER_DAY,
@@ -754,7 +755,7 @@ def _bound_reason(loc: tuple[Any, ...]) -> str:
         elif typing.get_origin(tp) in (dict, list):
             tp = typing.get_args(tp)[-1]
     text = (info.description or "") if info is not None else ""
-    m = re.search(r"At most [^.:]*?:\s*([^.]+)", text) or re.search(r"At most [^.(]*\(([^)]+)\)", text)
+    m = re.search(r"At most [^.:]*?:\s*([^.(]+)", text) or re.search(r"At most [^.(]*\(([^)]+)\)", text)
     return f" ({m.group(1).strip()})" if m else ""
 
 

@@ -141,7 +141,7 @@ def test_a_scenario_given_as_a_store_is_not_touched(tmp_path, capsys):
     refused(
         ["sweep", str(scenario), "--vary", "response.retry_p=0.5", "--store", str(scenario)],
         capsys,
-        "not a result store",
+        "scenario file",
     )
     assert digest(scenario) == before
 

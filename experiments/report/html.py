@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 import sim
 
+from .. import inputs
 from ..formatting import HIGHER_IS_BETTER, LOWER_IS_BETTER, format_diff, format_mean_ci
 from ..outputs import PNG_SOFTWARE, REPORT_PATTERNS, atomic_path, check_output_dir, is_ours, store_companions
 from ..store import RUN_COLUMNS, Store, package_version
@@ -43,7 +44,7 @@ __all__ = [
     "comparison_rows",
 ]
 
-_RC = {"svg.hashsalt": "custsim-report", "svg.fonttype": "path", "font.size": 9}
+_RC = {"svg.hashsalt": "custsim-report", "svg.fonttype": "path", "font.size": 9, **figures.PLAIN_TEXT}
 _TABLE_PNG = "figure-01-comparison.png"
 
 
@@ -276,6 +277,7 @@ def store_report(
     A store keeps each run's summary, not its daily series: the time-series figures need
     ``custsim compare --report``.
     """
+    outputs = inputs.metrics(outputs)
     check_output_dir(out_dir, inputs=store_companions(Path(store_path)), force=force)
     with Store(store_path, readonly=True) as store:
         table = store.table()
@@ -297,8 +299,7 @@ def store_report(
     present = set(table.policy)
     policies = list(dict.fromkeys([*(p for p in given if p in present), *sorted(present)]))
     if baseline is not None:
-        if baseline not in present:
-            raise ValueError(f"baseline {baseline!r} is not in the store; it has: {', '.join(policies)}")
+        baseline = inputs.baseline(policies, baseline)  # one of the store's policies
         policies = [baseline, *(p for p in policies if p != baseline)]
     table = table.rename(columns={"root_seed": "seed"})
     figs: list[Figure] = []

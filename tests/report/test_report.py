@@ -171,7 +171,7 @@ def test_a_store_report_keeps_the_sweeps_policy_order_and_takes_a_baseline(tmp_p
     assert "Δ efficiency" in html and "Δ effectiveness" not in html
     html = store_report(store, tmp_path / "b", scenario, baseline="efficiency").read_text(encoding="utf-8")
     assert "Δ effectiveness" in html and "Δ efficiency" not in html
-    with pytest.raises(ValueError, match="not in the store"):
+    with pytest.raises(ValueError, match="baseline: must be one of"):
         store_report(store, tmp_path / "c", scenario, baseline="segmented")
 
 
@@ -304,6 +304,25 @@ def test_compare_report_writes_the_page_and_every_png(tmp_path, capsys):
     assert "Δ effectiveness" in (out / "report.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
+def test_compare_with_a_target_and_a_report_runs_each_replication_once(tmp_path, capsys, monkeypatch):
+    from experiments.cli import main
+
+    calls = []
+    real = sim.run
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sim, "run", counting)
+    args = ["compare", "utility_callcentre", "--policies", "efficiency,effectiveness", "--reps", "2", *SMALL]
+    args += ["--target", "fcr=1e-9", "--max-reps", "4", "--workers", "1", "--report", str(tmp_path / "r")]
+    assert main(args) == 0
+    assert "4 replications per policy" in capsys.readouterr().out
+    assert len(calls) == 2 * 4  # the table and the report's daily series come from the same runs
+
+
 def test_report_command_from_a_sweep_store(tmp_path, capsys):
     from experiments.cli import main
 
@@ -335,7 +354,7 @@ def test_report_command_from_a_sweep_store(tmp_path, capsys):
     "args, message",
     [
         (["report", "missing.sqlite", "--out", "out"], "no result store"),
-        (["report", "STORE", "--out", "out", "--output", "nonsense"], "unknown --output nonsense"),
+        (["report", "STORE", "--out", "out", "--output", "nonsense"], "--output: unknown metric nonsense"),
         (["report", "STORE", "--out", "FILE"], "a file is in the way"),
         (["compare", "utility_callcentre", "--report", "FILE/sub"], "does not exist"),
     ],
