@@ -131,7 +131,7 @@ def split_names(text: str | None, option: str) -> list[str] | None:
         return None
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
-        raise UserError(f"{option} expects a comma-separated list of names, got {text!r}")
+        raise UserError(f"{option}: a comma-separated list of names (got {text!r})")
     return names
 
 
@@ -160,6 +160,8 @@ def check_scheduler(scheduler: str | None) -> None:
 
 
 def parse_target(text: str | None) -> tuple[str | None, float | None]:
+    from . import inputs
+
     if text is None:
         return None, None
     metric, sep, value = text.partition("=")
@@ -169,9 +171,8 @@ def parse_target(text: str | None) -> tuple[str | None, float | None]:
     except ValueError:
         width = math.nan
     if not sep or not metric or not width > 0:
-        raise UserError(f"--target expects METRIC=HALF_WIDTH with a half-width > 0, got {text!r}")
-    if metric not in sim.METRICS:
-        raise UserError(f"--target: unknown metric {metric!r}; metrics: {', '.join(sim.METRICS)}")
+        raise UserError(f"--target: METRIC=HALF_WIDTH with a half-width > 0 (got {text!r})")
+    user_errors(inputs.metrics, [metric], what="--target")
     return metric, width
 
 

@@ -371,7 +371,7 @@ def export_command(
     from .store import EXPORT_FORMATS, MissingDependencyError, Store
 
     if fmt not in EXPORT_FORMATS:
-        raise UserError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+        user_errors(inputs.choice, fmt, EXPORT_FORMATS, what="--format")
     if not store.is_file():
         raise UserError(f"no result store at {store}")
     target = out_path or store.with_suffix(f".{fmt}")
@@ -515,9 +515,8 @@ def validate_command(
             out.print(styled(f"{case.name:<14}", "bold"), case.title, styled(f"({case.source})", "dim"))
         return
     names = split_names(cases, "--cases")
-    unknown = [n for n in names or [] if n not in CASES]
-    if unknown:
-        raise UserError(f"unknown case {', '.join(unknown)}; cases: {', '.join(CASES)}")
+    for name in names or []:
+        user_errors(inputs.choice, name, list(CASES), what="--cases")
     if markdown is not None:
         check_output(markdown, "markdown", force=force, option="--markdown")
     check_scheduler(scheduler)

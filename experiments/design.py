@@ -152,19 +152,19 @@ def parse_vary(items: Sequence[str]) -> dict[str, Factor]:
     for item in items:
         path, sep, spec = (x.strip() for x in item.partition("="))
         if not sep or not path or not spec:
-            raise ValueError(f"--vary expects PATH=V1,V2,... or PATH=LO:HI, got {item!r}")
+            raise ValueError(f"--vary: PATH=V1,V2,... or PATH=LO:HI (got {item!r})")
         if path in out:
-            raise ValueError(f"--vary names {path!r} twice")
+            raise ValueError(f"--vary: each path once; {path!r} is given twice")
         m = _RANGE.match(spec)
         if m:
             try:
                 out[path] = Range(float(m.group(1)), float(m.group(2)))
             except ValueError as exc:
-                raise ValueError(f"--vary {path}: {exc}") from None
+                raise ValueError(f"--vary: {path}: {exc}") from None
         else:
             values = _levels(spec)
             if not values:
-                raise ValueError(f"--vary {path}: no values given")
+                raise ValueError(f"--vary: {path}: no values given")
             out[path] = values
     return out
 
