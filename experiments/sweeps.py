@@ -137,12 +137,9 @@ def probe_scenarios(scenario: sim.Scenario, factors: Mapping[str, Any]) -> list[
     for path, factor in normalize_vary(factors).items():
         ends = [factor.lo, factor.hi] if isinstance(factor, Range) else list(factor)[:8]
         for value in ends:
-            try:
-                probes.append(
-                    scenario.override({path: int(value) if _whole(scenario, path, value) else value})
-                )
-            except sim.ScenarioError:
-                continue  # reported with the design's points
+            probe = _valid(scenario, {path: int(value) if _whole(scenario, path, value) else value})
+            if probe is not None:  # a bad end is reported with the design's points
+                probes.append(probe)
     return probes
 
 
@@ -163,6 +160,14 @@ def price_design(
         points=points,
         **options,
     )
+
+
+def _valid(scenario: sim.Scenario, changes: Mapping[str, Any]) -> sim.Scenario | None:
+    """The scenario with ``changes``, or None if they break it (reported with every point, later)."""
+    try:
+        return scenario.override(changes) if changes else scenario
+    except sim.ScenarioError:
+        return None
 
 
 def _whole(scenario: sim.Scenario, path: str, value: Any) -> bool:
@@ -260,14 +265,14 @@ def run_points(
     reps = inputs.count(reps, what="reps")
     seed = inputs.seed(seed)
     step = max(1, len(points) // 16)  # a sample of the points prices the job
-    sample = [scenario.override(points[i]) if points[i] else scenario for i in range(0, len(points), step)]
+    sample = [_valid(scenario, points[i]) for i in range(0, len(points), step)]
     preflight(
         scenario,
         names,
         len(points) * len(names) * reps,
         workers=workers,
         scheduler=scheduler,
-        scenarios=sample[:17],
+        scenarios=[s for s in sample[:17] if s is not None],
         points=len(points),
         force=force,
         on_estimate=on_estimate,

@@ -83,21 +83,10 @@ def _last_day(result, scenario, spec):
     return (spec.policy, spec.rep, int(result.timeseries["day"].iloc[-1]))
 
 
-def counted_runs(monkeypatch) -> list[tuple]:
-    """Every (policy, replication) sim.run is asked for, in this process (workers=1)."""
-    real = sim.run
-    calls = []
-
-    def counting(scenario, policy=None, seed=1, **kw):
-        calls.append((policy, seed.spawn_key))
-        return real(scenario, policy, seed, **kw)
-
-    monkeypatch.setattr(sim, "run", counting)
-    return calls
-
-
-def test_compare_adds_replications_to_reach_a_target_running_only_new_ones(tiny_scenario, monkeypatch):
-    calls = counted_runs(monkeypatch)
+def test_compare_adds_replications_to_reach_a_target_running_only_new_ones(
+    tiny_scenario, monkeypatch, counted
+):
+    calls = counted
     c = experiments.compare(
         tiny_scenario,
         ["efficiency", "effectiveness"],
