@@ -18,7 +18,6 @@ __all__ = [
     "PROJECT_ROOT",
     "UserError",
     "check_scheduler",
-    "check_writable",
     "load",
     "parse_sets",
     "parse_target",
@@ -41,12 +40,39 @@ class UserError(Exception):
     """Bad input: reported as a message and exit code 2."""
 
 
+#: the option that carries each argument of the Python API, for messages in the command line's words
+OPTIONS = {
+    "baseline": "--baseline",
+    "cases": "--cases",
+    "design": "--design",
+    "design_seed": "--design-seed",
+    "max_reps": "--max-reps",
+    "method": "--method",
+    "outputs": "--output",
+    "policies": "--policies",
+    "policy": "--policy",
+    "ranges": "--vary",
+    "reps": "--reps",
+    "samples": "--samples",
+    "seed": "--seed",
+    "target_metric": "--target",
+    "target_half_width": "--target",
+}
+
+
 def user_errors(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call ``fn``; a ValueError it raises is the user's input, so report it as such."""
+    """Call ``fn``; a ValueError it raises is the user's input, so report it as such.
+
+    An argument error names the command-line option rather than the Python parameter.
+    """
+    from .inputs import ArgumentError
+
     try:
         return fn(*args, **kwargs)
     except sim.ScenarioError:
         raise
+    except ArgumentError as exc:
+        raise UserError(exc.named(OPTIONS.get(exc.name, exc.name))) from None
     except ValueError as exc:
         raise UserError(str(exc)) from None
 
@@ -59,17 +85,19 @@ def resolve_scenario_path(name: str) -> Path:
     for base in (Path("scenarios"), PROJECT_ROOT / "scenarios"):
         candidates += [base / name, base / f"{name}.toml"]
     for path in candidates:
-        if path.is_file():
-            return path
+        try:
+            if path.is_file():
+                return path
+        except OSError:  # a name too long for the system, a loop of links: not a scenario file
+            continue
     raise UserError(f"scenario file not found: {name} (try `custsim scenarios` for the shipped ones)")
 
 
 def parse_value(text: str) -> Any:
     """A TOML value (number, bool, string, array, inline table), else the plain string."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
+    from .design import toml_value
+
+    return user_errors(toml_value, text)
 
 
 def parse_sets(items: list[str] | None) -> dict[str, Any]:
@@ -103,14 +131,14 @@ def split_names(text: str | None, option: str) -> list[str] | None:
         return None
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
-        raise UserError(f"{option} expects a comma-separated list of names, got {text!r}")
+        raise UserError(f"{option}: a comma-separated list of names (got {text!r})")
     return names
 
 
 def policies_of(sc: sim.Scenario, text: str | None) -> list[str]:
-    from .replication import check_policies
+    from . import inputs
 
-    return user_errors(check_policies, sc, split_names(text, "--policies"))
+    return user_errors(inputs.policies, sc, split_names(text, "--policies"), what="--policies")
 
 
 def parse_vary(items: list[str]) -> dict:
@@ -131,12 +159,9 @@ def check_scheduler(scheduler: str | None) -> None:
         raise UserError(str(exc)) from None
 
 
-def check_writable(path: Path, option: str) -> None:
-    if path.is_dir() or not path.parent.is_dir():
-        raise UserError(f"{option} {path}: cannot write a file there")
-
-
 def parse_target(text: str | None) -> tuple[str | None, float | None]:
+    from . import inputs
+
     if text is None:
         return None, None
     metric, sep, value = text.partition("=")
@@ -146,15 +171,27 @@ def parse_target(text: str | None) -> tuple[str | None, float | None]:
     except ValueError:
         width = math.nan
     if not sep or not metric or not width > 0:
-        raise UserError(f"--target expects METRIC=HALF_WIDTH with a half-width > 0, got {text!r}")
-    if metric not in sim.METRICS:
-        raise UserError(f"--target: unknown metric {metric!r}; metrics: {', '.join(sim.METRICS)}")
+        raise UserError(f"--target: METRIC=HALF_WIDTH with a half-width > 0 (got {text!r})")
+    user_errors(inputs.metrics, [metric], what="--target")
     return metric, width
 
 
 def story(path: Path) -> str:
-    """The first line of a file's opening comment (TOML) or docstring (Python), else its description."""
-    text = path.read_text(encoding="utf-8")
+    """The first line of a file's opening comment (TOML) or docstring (Python), else its description.
+
+    Never fails and never blocks: a file that is not a small regular UTF-8 file
+    says so in place of its story, and the listing goes on.
+    """
+    try:
+        if not path.is_file():
+            return "(not a regular file)"
+        if path.stat().st_size > (1 << 20):
+            return "(too large to be a scenario)"
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return "(not UTF-8 text)"
+    except OSError as exc:
+        return f"(cannot read it: {exc.strerror or exc})"
     if path.suffix == ".py":
         parts = text.split('"""')
         return (parts[1].strip().splitlines() or [""])[0] if len(parts) > 2 else ""
@@ -167,7 +204,7 @@ def story(path: Path) -> str:
             break
     try:
         description = tomllib.loads(text).get("description", "")
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return "(not valid TOML)"
     return description if isinstance(description, str) else ""
 

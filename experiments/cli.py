@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import sys
 import traceback
 import warnings
@@ -19,25 +20,27 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 import sim
 
+from . import inputs
 from .arguments import (
     PROJECT_ROOT,
     UserError,
     check_scheduler,
-    check_writable,
     parse_target,
     parse_vary,
     policies_of,
+    resolve_scenario_path,
     shown_path,
     split_names,
     story,
     user_errors,
 )
 from .arguments import load as _load
+from .console import PlainConsole, styled
+from .design import DESIGNS
+from .outputs import OutputError, atomic_path, check_output, check_output_dir, store_companions
 
 __all__ = ["app", "main", "UserError"]
 
@@ -49,8 +52,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # a table piped to a file should not wrap at rich's default of 80 columns
-out = Console(width=None if sys.stdout.isatty() else 140, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+out = PlainConsole(width=None if sys.stdout.isatty() else 140)
+err = PlainConsole(stderr=True, soft_wrap=True)
 
 
 def load(scenario: str, sets: list[str] | None = None) -> sim.Scenario:
@@ -60,7 +63,7 @@ def load(scenario: str, sets: list[str] | None = None) -> sim.Scenario:
 
 def warn(messages: list[str]) -> None:
     for message in messages:
-        err.print(f"[yellow]warning:[/yellow] {message}")
+        err.print(styled("warning:", "yellow"), message)
 
 
 def preflight_all(scenario: sim.Scenario, policies: list[str]) -> None:
@@ -74,17 +77,23 @@ def preflight_all(scenario: sim.Scenario, policies: list[str]) -> None:
                 warn([message])
 
 
-def check_report_dir(path: Path) -> None:
-    """A report directory must be a directory (it is created) whose parent exists."""
-    if path.exists() and not path.is_dir():
-        raise UserError(f"--report/--out {path}: a file is in the way; give a directory")
-    if not path.parent.is_dir():
-        raise UserError(f"--report/--out {path}: its parent directory does not exist")
+def write_text(path: Path, text: str) -> None:
+    """Write a whole file aside and rename it into place (checked before the runs by check_output)."""
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _json(value: Any) -> Any:
-    """NaN as null: JSON has no NaN."""
-    return None if isinstance(value, float) and math.isnan(value) else value
+    """NaN and infinities as null: JSON has neither."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def write_json(payload: dict[str, Any]) -> None:
+    """Strict JSON on stdout (a non-finite number left in would be a bug, not ``Infinity``)."""
+    sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
 
 
 # -- options -------------------------------------------------------------------------
@@ -93,7 +102,7 @@ SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="Change a parameter: dotted.path=VALUE (a TOML value). Repeatable."),
 ]
-SeedOpt = Annotated[int, typer.Option(help="Root seed: the same seed gives the same results.", min=0)]
+SeedOpt = Annotated[int, typer.Option(help="Root seed (0 to 2**63 - 1): the same seed, the same results.")]
 PoliciesOpt = Annotated[str | None, typer.Option(help="Comma-separated policies (default: all).")]
 WorkersOpt = Annotated[
     int | None, typer.Option(help="Worker processes (default: one per core; 1 = serial, in-process).", min=1)
@@ -106,6 +115,12 @@ ReportOpt = Annotated[
     Path | None,
     typer.Option(
         help="Also write a what-if report: DIR/report.html (self-contained) and each figure as PNG."
+    ),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace output files that custsim did not write (never an input of the command)."
     ),
 ]
 VaryOpt = Annotated[
@@ -121,6 +136,12 @@ def _options(
 
 
 # -- commands ----------------------------------------------------------------------------
+def estimate_shown(job: Any) -> None:
+    """How the preflight's estimate of a long job reaches the user."""
+    if job.long:
+        err.print(job.describe())
+
+
 @app.command("run")
 def run_command(
     scenario: ScenarioArg,
@@ -130,14 +151,16 @@ def run_command(
     seed: SeedOpt = 1,
     set_: SetOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Run one scenario under one policy and print its summary."""
+    from .resources import preflight
     from .tables import summary_table
 
     sc = load(scenario, set_)
-    name = policy or sc.default_policy
-    if name not in sc.policies:
-        raise UserError(f"unknown policy {name!r}; this scenario has: {', '.join(sc.policies)}")
+    name = user_errors(inputs.policy, sc, policy, what="--policy")
+    seed = user_errors(inputs.seed, seed, what="--seed")
+    user_errors(preflight, sc, [name], 1, workers=1, force=force, on_estimate=estimate_shown)
     simulation = sim.Simulation(sc, name, seed)
     warn(simulation.prepare())
     result = simulation.run()
@@ -153,7 +176,7 @@ def run_command(
             "notes": result.notes,
             "provenance": result.provenance,
         }
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        write_json(payload)
     else:
         out.print(summary_table(result, seed))
 
@@ -184,50 +207,53 @@ def compare_command(
     ] = False,
     csv: Annotated[Path | None, typer.Option(help="Also write every run's summary to this CSV file.")] = None,
     report: ReportOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Run policies on common random numbers; print means with 95 % CIs and paired differences."""
-    from .comparison import compare, comparison_from_runs
+    from .comparison import compare
     from .tables import comparison_table
 
     sc = load(scenario, set_)
     names = policies_of(sc, policies)
-    if baseline is not None and baseline not in names:
-        raise UserError(f"--baseline {baseline!r} is not among the compared policies: {', '.join(names)}")
+    user_errors(inputs.baseline, names, baseline, what="--baseline")
     metric, width = parse_target(target)
     if metric is not None and max_reps < reps:
-        raise UserError(f"--max-reps ({max_reps}) must be at least --reps ({reps})")
+        raise UserError(f"--max-reps: must be at least --reps ({reps}) (got {max_reps})")
+    read = [resolve_scenario_path(scenario)]
     if csv is not None:
-        check_writable(csv, "--csv")
+        check_output(csv, "runs", inputs=read, force=force, option="--csv")
     if report is not None:
-        check_report_dir(report)
+        check_output_dir(report, inputs=[*read, *([csv] if csv else [])], force=force, option="--report")
     check_scheduler(scheduler)
-    preflight_all(sc, names)
+
+    def accepted(job: Any) -> None:  # the job fits: say what it costs, and what to watch for
+        estimate_shown(job)
+        preflight_all(sc, names)
+
+    options = dict(
+        reps=reps,
+        seed=seed,
+        baseline=baseline,
+        target_metric=metric,
+        target_half_width=width,
+        max_reps=max_reps,
+        workers=workers,
+        scheduler=scheduler,
+        force=force,
+        on_estimate=accepted,
+    )
     if report is not None:
         from .report import collect, comparison_report  # matplotlib: imported only when needed
-    if report is not None and metric is None:
-        # the report's runs carry each run's summary too: one set of runs serves both
-        data = collect(sc, names, reps, seed, workers, scheduler)
-        result = comparison_from_runs(data.summaries(), baseline)
+
+        # one run per replication serves the table and the report's daily series alike
+        data = user_errors(collect, sc, names, **options)
+        result = data.comparison
+        path = comparison_report(data, report, result.baseline, force=force)
+        err.print(f"wrote {path} and {len(list(report.glob('figure-*.png')))} PNG figures")
     else:
-        result = compare(
-            sc,
-            names,
-            reps,
-            seed,
-            baseline,
-            workers,
-            scheduler,
-            target_metric=metric,
-            target_half_width=width,
-            max_reps=max_reps,
-        )
-        if report is not None:  # --target chose the replications; the report needs their daily series
-            data = collect(sc, names, result.reps, seed, workers, scheduler)
-    if report is not None:
-        path = comparison_report(data, report, result.baseline)
-        err.print(f"wrote {path} and {len(list(report.glob('*.png')))} PNG figures")
+        result = user_errors(compare, sc, names, **options)
     if csv is not None:
-        result.runs.to_csv(csv, index=False)
+        write_text(csv, result.runs.to_csv(index=False))
         err.print(f"wrote {len(result.runs)} runs to {csv}")
     if as_json:
         tidy = result.tidy()
@@ -239,7 +265,7 @@ def compare_command(
             "baseline": result.baseline,
             "rows": rows,
         }
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        write_json(payload)
         return
     title = (
         f"{sc.name}: {result.reps} replications per policy on common random numbers (seed {seed}); "
@@ -247,7 +273,9 @@ def compare_command(
     )
     out.print(comparison_table(result, title))
     out.print(
-        "[dim]bold: best policy on that metric; dim Δ: its 95 % CI includes 0; pp: percentage points[/dim]"
+        styled(
+            "bold: best policy on that metric; dim Δ: its 95 % CI includes 0; pp: percentage points", "dim"
+        )
     )
 
 
@@ -264,39 +292,56 @@ def sweep_command(
     policies: PoliciesOpt = None,
     reps: Annotated[int, typer.Option(help="Replications per point and policy.", min=1)] = 1,
     seed: SeedOpt = 1,
-    design_seed: Annotated[int, typer.Option(help="Seed of the lhs/sobol sample.", min=0)] = 0,
+    design_seed: Annotated[int, typer.Option(help="Seed of the lhs/sobol sample.")] = 0,
     set_: SetOpt = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Sweep parameters over a design; every run is stored as it finishes, so a sweep can resume."""
-    from .design import DESIGNS
-    from .store import Store, StoreError
-    from .sweeps import SweepWarning, design_points, sweep
+    from .sweeps import SweepWarning, sweep
     from .tables import sweep_table
 
     sc = load(scenario, set_)
-    if design not in DESIGNS:
-        raise UserError(f"--design must be one of {', '.join(DESIGNS)}, got {design!r}")
+    user_errors(inputs.choice, design, DESIGNS, what="--design")
     spec = parse_vary(vary)
     names = policies_of(sc, policies)
-    points = user_errors(
-        design_points, sc, spec, design, samples, design_seed
-    )  # every bad point, before any run
+    user_errors(inputs.seed, seed, what="--seed")
+    user_errors(inputs.seed, design_seed, what="--design-seed")
     check_scheduler(scheduler)
-    try:
-        db = Store(store)
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
-    total = len(points) * len(names) * reps
-    err.print(
-        f"{len(points)} design points x {len(names)} policies x {reps} replications = {total} runs; "
-        f"store {store}"
-    )
-    with db, warnings.catch_warnings():
+    clash = [
+        p
+        for p in store_companions(store)
+        if p.exists() and p.resolve() == resolve_scenario_path(scenario).resolve()
+    ]
+    if clash:
+        raise UserError(f"--store {store}: that is the scenario file; give the store its own name")
+
+    def started(job: Any) -> None:
+        points = job.points
+        err.print(
+            f"{points} design points x {len(names)} policies x {reps} replications = {job.runs} runs; "
+            f"store {store}"
+        )
+        estimate_shown(job)
+
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", SweepWarning)  # reported below, in full
-        table = sweep(
-            sc, spec, names, reps, design, samples, db, seed, workers, scheduler, design_seed=design_seed
+        table = user_errors(
+            sweep,
+            sc,
+            spec,
+            names,
+            reps=reps,
+            design=design,
+            samples=samples,
+            design_seed=design_seed,
+            store=store,  # opened only once every point is checked and the job priced
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            force=force,
+            on_estimate=started,
         )
     a = table.attrs
     err.print(
@@ -304,7 +349,7 @@ def sweep_command(
         f"{a['failed']} failed"
     )
     for f in a["failures"][:5]:
-        err.print(f"  failed: point {f['point']} {f['policy']} rep {f['rep']}: {f['error']}", markup=False)
+        err.print(f"  failed: point {f['point']} {f['policy']} rep {f['rep']}: {f['error']}")
     if a["failed"]:
         err.print("re-run the same command to retry the failed runs")
     title = f"{sc.name}: means over replications per point and policy (every metric: custsim export {store})"
@@ -320,20 +365,22 @@ def export_command(
     out_path: Annotated[
         Path | None, typer.Option("--out", help="Output file (default: the store's name with .csv/.parquet).")
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Export every run of a result store (provenance, parameters, metrics) as CSV or Parquet."""
-    from .store import EXPORT_FORMATS, MissingDependencyError, Store, StoreError
+    from .store import EXPORT_FORMATS, MissingDependencyError, Store
 
     if fmt not in EXPORT_FORMATS:
-        raise UserError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+        user_errors(inputs.choice, fmt, EXPORT_FORMATS, what="--format")
     if not store.is_file():
         raise UserError(f"no result store at {store}")
     target = out_path or store.with_suffix(f".{fmt}")
-    check_writable(target, "--out")
+    if out_path is None and target.resolve() == store.resolve():
+        raise UserError(f"the default output {target} is the store itself; name the export with --out")
     try:
-        with Store(store) as s:
-            n = s.export(target, fmt)
-    except (StoreError, MissingDependencyError) as exc:
+        with Store(store, readonly=True) as s:
+            n = s.export(target, fmt, force=force)
+    except MissingDependencyError as exc:
         raise UserError(str(exc)) from None
     err.print(f"wrote {n} runs to {target}")
 
@@ -352,7 +399,7 @@ def sensitivity_command(
     reps: Annotated[int, typer.Option(help="Replications averaged per sample point.", min=1)] = 1,
     policy: Annotated[str | None, typer.Option(help="Policy to analyse (default: the scenario's).")] = None,
     seed: SeedOpt = 1,
-    design_seed: Annotated[int, typer.Option(help="Seed of SALib's sample.", min=0)] = 0,
+    design_seed: Annotated[int, typer.Option(help="Seed of SALib's sample.")] = 0,
     set_: SetOpt = None,
     store: Annotated[
         Path | None, typer.Option(help="Optional result store (makes the runs resumable).")
@@ -360,63 +407,38 @@ def sensitivity_command(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     report: ReportOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Global sensitivity (SALib): indices with 95 % confidence intervals per output and parameter."""
-    from .design import Range
-    from .sensitivity_analysis import INDICES, METHODS, sensitivity
-    from .store import Store, StoreError
-    from .sweeps import design_points
+    from .sensitivity_analysis import INDICES, sensitivity
     from .tables import sensitivity_table
 
     sc = load(scenario, set_)
-    if method not in METHODS:
-        raise UserError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     spec = parse_vary(vary)
-    lists = [p for p, r in spec.items() if not isinstance(r, Range)]
-    if lists:
-        raise UserError(f"sensitivity needs ranges PATH=LO:HI, got a list of values for {', '.join(lists)}")
-    flat = [p for p, r in spec.items() if not r.lo < r.hi]
-    if flat:
-        raise UserError(f"every --vary range needs LO < HI; not so for {', '.join(flat)}")
     outputs = split_names(output, "--output") or []
-    unknown = [o for o in outputs if o not in sim.METRICS]
-    if unknown:
-        raise UserError(f"unknown --output {', '.join(unknown)}; metrics: {', '.join(sim.METRICS)}")
-    if policy is not None and policy not in sc.policies:
-        raise UserError(f"unknown policy {policy!r}; this scenario has: {', '.join(sc.policies)}")
-    for name, r in spec.items():  # both ends of every range must be valid scenarios
-        design_points(sc, {name: [r.lo, r.hi]})
     if report is not None:
-        check_report_dir(report)
+        read = [resolve_scenario_path(scenario), *([] if store is None else store_companions(store))]
+        check_output_dir(report, inputs=read, force=force, option="--report")
     check_scheduler(scheduler)
-    db = None
-    if store is not None:
-        try:
-            db = Store(store)
-        except StoreError as exc:
-            raise UserError(str(exc)) from None
-    caught: list[warnings.WarningMessage] = []
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")  # SALib's warnings reach the user as ours, without file paths
-            frame = user_errors(
-                sensitivity,
-                sc,
-                spec,
-                outputs,
-                method,
-                samples,
-                reps,
-                policy,
-                seed,
-                design_seed,
-                store=db,
-                workers=workers,
-                scheduler=scheduler,
-            )
-    finally:
-        if db is not None:
-            db.close()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # SALib's warnings reach the user as ours, without file paths
+        frame = user_errors(
+            sensitivity,
+            sc,
+            spec,
+            outputs=outputs,
+            method=method,
+            samples=samples,
+            reps=reps,
+            policy=policy,
+            seed=seed,
+            design_seed=design_seed,
+            store=store,
+            workers=workers,
+            scheduler=scheduler,
+            force=force,
+            on_estimate=estimate_shown,
+        )
     warn(list(dict.fromkeys(str(w.message) for w in caught)))
     a = frame.attrs
     title = (
@@ -426,12 +448,12 @@ def sensitivity_command(
     out.print(sensitivity_table(frame, [c for c in INDICES[method] if c != "mu"], title))
     if method == "morris":
         out.print(
-            "[dim]mu_star: mean absolute change of the output across a range, in the output's units[/dim]"
+            styled("mu_star: mean absolute change of the output across a range, in the output's units", "dim")
         )
     if report is not None:
         from .report import sensitivity_report
 
-        err.print(f"wrote {sensitivity_report(frame, sc, report)}")
+        err.print(f"wrote {sensitivity_report(frame, sc, report, force=force)}")
 
 
 @app.command("report")
@@ -451,6 +473,7 @@ def report_command(
         str | None,
         typer.Option(help="Policy the others are compared with (default: the first the sweep named)."),
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Write a what-if report from a result store: policies compared, and each output against each
     varied parameter."""
@@ -458,14 +481,12 @@ def report_command(
 
     if not store.is_file():
         raise UserError(f"no result store at {store}")
-    outputs = split_names(output, "--output") or []
-    unknown = [o for o in outputs if o not in sim.METRICS]
-    if unknown:
-        raise UserError(f"unknown --output {', '.join(unknown)}; metrics: {', '.join(sim.METRICS)}")
+    outputs = user_errors(inputs.metrics, split_names(output, "--output") or [], what="--output")
     sc = load(scenario) if scenario is not None else None
-    check_report_dir(out_dir)
+    read = [*store_companions(store), *([] if scenario is None else [resolve_scenario_path(scenario)])]
+    check_output_dir(out_dir, inputs=read, force=force)
     # store_report refuses a file that is not a store, or one without finished runs, before writing
-    err.print(f"wrote {user_errors(store_report, store, out_dir, sc, outputs, baseline)}")
+    err.print(f"wrote {user_errors(store_report, store, out_dir, sc, outputs, baseline, force=force)}")
 
 
 @app.command("validate")
@@ -480,6 +501,7 @@ def validate_command(
     markdown: Annotated[
         Path | None, typer.Option(help="Also write the table as Markdown to this file.")
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Check the model against queueing theory, identities and emergent face validity.
 
@@ -490,20 +512,19 @@ def validate_command(
 
     if list_cases:
         for case in CASES.values():
-            out.print(f"[bold]{case.name:<14}[/bold] {case.title} [dim]({case.source})[/dim]")
+            out.print(styled(f"{case.name:<14}", "bold"), case.title, styled(f"({case.source})", "dim"))
         return
     names = split_names(cases, "--cases")
-    unknown = [n for n in names or [] if n not in CASES]
-    if unknown:
-        raise UserError(f"unknown case {', '.join(unknown)}; cases: {', '.join(CASES)}")
+    for name in names or []:
+        user_errors(inputs.choice, name, list(CASES), what="--cases")
     if markdown is not None:
-        check_writable(markdown, "--markdown")
+        check_output(markdown, "markdown", force=force, option="--markdown")
     check_scheduler(scheduler)
     frame = run_validation(names, workers, scheduler)
     failed = int((~frame.passed).sum())
     if as_json:
         rows = [{k: _json(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
-        sys.stdout.write(json.dumps({"seed": SEED, "failed": failed, "checks": rows}, indent=2) + "\n")
+        write_json({"seed": SEED, "failed": failed, "checks": rows})
     else:
         title = (
             f"Validation: {len(frame)} checks in {frame.id.nunique()} cases (seed {SEED}); tolerance = "
@@ -512,10 +533,10 @@ def validate_command(
         )
         out.print(validation_table(frame, title))
     if markdown is not None:
-        markdown.write_text(validation_markdown(frame), encoding="utf-8")
+        write_text(markdown, validation_markdown(frame))
         err.print(f"wrote {markdown}")
     if failed:
-        err.print(f"[bold red]{failed} of {len(frame)} checks failed[/bold red]")
+        err.print(styled(f"{failed} of {len(frame)} checks failed", "bold red"))
         raise typer.Exit(1)
     err.print(f"all {len(frame)} checks passed")
 
@@ -547,9 +568,9 @@ def scenarios_command(
 # -- entry point ------------------------------------------------------------------------
 def _report_scenario_error(exc: sim.ScenarioError) -> None:
     n = len(exc.errors)
-    err.print(f"[red]error:[/red] {n} problem{'s' if n != 1 else ''} in {exc.source}:")
+    err.print(styled("error:", "red"), f"{n} problem{'s' if n != 1 else ''} in {exc.source}:")
     for issue in exc.errors:
-        err.print(f"  {issue}", markup=False)
+        err.print(f"  {issue}")
 
 
 def _click_kind(exc: BaseException) -> str | None:
@@ -568,7 +589,7 @@ def _run(command: Any, args: list[str]) -> int:
     """Run the click command; its own exits and usage errors become exit codes here."""
     try:
         code = command.main(args=args or ["--help"], prog_name="custsim", standalone_mode=False)
-    except (sim.ScenarioError, UserError, KeyboardInterrupt):
+    except (sim.ScenarioError, UserError, OutputError, KeyboardInterrupt):
         raise
     except Exception as exc:
         kind = _click_kind(exc)
@@ -585,32 +606,48 @@ def _run(command: Any, args: list[str]) -> int:
     return code if isinstance(code, int) else 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: stop as at ^C (close the store, stop the workers), then exit 143."""
+
+
+_TERMINATED: list[int] = []  # click turns every KeyboardInterrupt into its own Abort, so remember
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    _TERMINATED.append(signum)
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; with ``argv`` returns the exit code, else exits with it."""
+    if argv is None:
+        signal.signal(signal.SIGTERM, _terminate)
     debug = os.environ.get("CUSTSIM_DEBUG", "") not in ("", "0")
     args = list(sys.argv[1:] if argv is None else argv)
     if "--debug" in args:
         args.remove("--debug")
         debug = True
+    from .resources import ResourceError
+    from .store import StoreError
+
     command = typer.main.get_command(app)
     try:
         code = _run(command, args)
     except sim.ScenarioError as exc:
         _report_scenario_error(exc)
         code = 2
-    except UserError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
+    except (UserError, OutputError, StoreError, inputs.ArgumentError, ResourceError) as exc:
+        err.print(styled("error:", "red"), str(exc))
         code = 2
     except KeyboardInterrupt:
-        err.print("interrupted")
-        code = 130
+        err.print("terminated" if _TERMINATED else "interrupted")
+        code = 143 if _TERMINATED else 130
     except Exception as exc:
         if debug:
             traceback.print_exc()
         err.print(
-            f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))}"
-            + ("" if debug else " (run with --debug for the traceback)"),
-            markup=True,
+            styled("internal error:", "red"),
+            f"{type(exc).__name__}: {exc}" + ("" if debug else " (run with --debug for the traceback)"),
         )
         code = 1
     if argv is None:

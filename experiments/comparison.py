@@ -9,9 +9,11 @@ freedom.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +21,10 @@ from scipy.special import stdtrit
 
 import sim
 
-from .replication import check_policies, replicate, run_replications
+from . import inputs
+from .replication import ordered, run_replications, table
+from .resources import DETAIL_BYTES_PER_DAY, PARENT_BYTES_PER_RUN, Estimate, preflight
+from .runs import Reducer
 
 __all__ = ["Comparison", "compare", "mean_ci", "comparison_from_runs"]
 
@@ -51,6 +56,7 @@ class Comparison:
     baseline: str
     reps: int
     level: float = 0.95
+    details: list[Any] = field(default_factory=list)  # what a reducer kept of each run, as ``runs``
 
     @property
     def policies(self) -> list[str]:
@@ -82,12 +88,9 @@ def comparison_from_runs(
     Differences pair the runs of a policy and of the baseline by replication
     number; a replication where either is NaN drops out of that metric's pair.
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level}")
+    level = inputs.level(level)
     policies = list(dict.fromkeys(runs["policy"]))
-    baseline = policies[0] if baseline is None else baseline
-    if baseline not in policies:
-        raise ValueError(f"baseline {baseline!r} is not among the compared policies: {', '.join(policies)}")
+    baseline = inputs.baseline(policies, baseline)
     wide = {p: runs[runs.policy == p].set_index("rep").sort_index() for p in policies}
     cols = pd.MultiIndex.from_product([policies, ["mean", "half_width"]])
     mean_frame = pd.DataFrame(np.nan, index=list(metrics), columns=cols)
@@ -105,16 +108,20 @@ def comparison_from_runs(
 def compare(
     scenario: sim.Scenario,
     policies: Sequence[str] | None = None,
+    *,
     reps: int = 3,
     seed: int = 1,
     baseline: str | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    progress: bool | None = None,
     target_metric: str | None = None,
     target_half_width: float | None = None,
     max_reps: int = 50,
     level: float = 0.95,
+    reducer: Reducer | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool | None = None,
+    force: bool = False,
+    on_estimate: Callable[[Estimate], None] | None = None,
 ) -> Comparison:
     """Replicate ``policies`` on common random numbers and compare them against ``baseline``.
 
@@ -123,22 +130,50 @@ def compare(
     ``reps`` at a time, until the half-width of every paired difference of that
     metric (of the mean, if there is only one policy) is at or below the target,
     or ``max_reps`` is reached; only the new replications run in each round.
+    With a ``reducer`` (see :mod:`experiments.runs`), ``Comparison.details``
+    holds what it kept of every run, in the order of ``runs``: each replication
+    runs once, whatever else is wanted from it. A job too big for this machine
+    is refused before it starts unless ``force``; ``on_estimate`` hears the
+    estimate of a long one.
     """
-    names = check_policies(scenario, policies)
-    base = names[0] if baseline is None else baseline
-    if base not in names:
-        raise ValueError(f"baseline {base!r} is not among the compared policies: {', '.join(names)}")
+    names = inputs.policies(scenario, policies)
+    base = inputs.baseline(names, baseline)
+    reps = inputs.count(reps, what="reps")
+    seed = inputs.seed(seed)
+    level = inputs.level(level)
     if (target_metric is None) != (target_half_width is None):
-        raise ValueError("give both target_metric and target_half_width, or neither")
+        raise inputs.ArgumentError(
+            "target_metric", "give target_half_width with it, or neither", target_metric
+        )
     if target_metric is not None:
-        if target_metric not in sim.METRICS:
-            raise ValueError(f"unknown metric {target_metric!r}; metrics: {', '.join(sim.METRICS)}")
+        inputs.metrics([target_metric], what="target_metric")
         if not target_half_width > 0:
-            raise ValueError(f"target_half_width must be > 0, got {target_half_width}")
-        if max_reps < reps:
-            raise ValueError(f"max_reps ({max_reps}) must be >= reps ({reps})")
-    runs = replicate(scenario, names, reps, seed, workers, scheduler, progress)
-    result = comparison_from_runs(runs, base, level)
+            raise inputs.ArgumentError("target_half_width", "must be > 0", target_half_width)
+        max_reps = inputs.count(max_reps, what="max_reps", least=reps)
+    most = max_reps if target_metric is not None else reps
+    preflight(
+        scenario,
+        names,
+        most * len(names),
+        workers=workers,
+        scheduler=scheduler,
+        parent_bytes_per_run=PARENT_BYTES_PER_RUN
+        + (DETAIL_BYTES_PER_DAY * scenario.horizon.days if reducer else 0),
+        force=force,
+        on_estimate=on_estimate,
+    )
+    run = functools.partial(
+        run_replications,
+        scenario,
+        names,
+        seed=seed,
+        reducer=reducer,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+    )
+    outcomes = run(range(reps))
+    result = _comparison(outcomes, names, base, level)
     done = reps
     while (
         target_metric is not None
@@ -146,17 +181,16 @@ def compare(
         and not _reached(result, target_metric, target_half_width)
     ):
         more = range(done, min(done + reps, max_reps))
-        extra = run_replications(scenario, names, more, seed, workers, scheduler, progress)
-        runs = pd.concat([runs, extra]).pipe(_in_order, names)
+        outcomes = ordered([*outcomes, *run(more)], names)
         done = more.stop
-        result = comparison_from_runs(runs, base, level)
+        result = _comparison(outcomes, names, base, level)
     return result
 
 
-def _in_order(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    order = {name: i for i, name in enumerate(names)}
-    runs = runs.assign(_order=runs["policy"].map(order)).sort_values(["_order", "rep"])
-    return runs.drop(columns="_order").reset_index(drop=True)
+def _comparison(outcomes: list, names: list[str], baseline: str, level: float) -> Comparison:
+    result = comparison_from_runs(table(outcomes), baseline, level)
+    result.details = [o.detail for o in outcomes]
+    return result
 
 
 def _reached(result: Comparison, metric: str, half_width: float) -> bool:

@@ -13,11 +13,11 @@ is decided from a scenario by :func:`integer_paths`.
 
 from __future__ import annotations
 
-import itertools
 import math
+import operator
 import re
 import tomllib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +35,12 @@ __all__ = [
     "latin_hypercube",
     "sobol",
     "make_design",
+    "design_size",
+    "Points",
     "integer_paths",
     "path_kinds",
     "value_at",
+    "toml_value",
 ]
 
 DESIGNS = ("grid", "lhs", "sobol")
@@ -122,11 +125,14 @@ _NUMBER = r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _RANGE = re.compile(rf"^\s*({_NUMBER})\s*:\s*({_NUMBER})\s*$")
 
 
-def _toml_value(text: str) -> Any:
+def toml_value(text: str) -> Any:
+    """A TOML value (number, bool, string, array, inline table), else the plain string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except RecursionError:
+        raise ValueError(f"a value nested too deeply to read: {text[:40]}...") from None
 
 
 def _levels(spec: str) -> list[Any]:
@@ -134,7 +140,9 @@ def _levels(spec: str) -> list[Any]:
     try:
         values = tomllib.loads(f"v = [{spec}]")["v"]
     except tomllib.TOMLDecodeError:
-        values = [_toml_value(v.strip()) for v in spec.split(",") if v.strip()]
+        values = [toml_value(v.strip()) for v in spec.split(",") if v.strip()]
+    except RecursionError:
+        raise ValueError(f"values nested too deeply to read: {spec[:40]}...") from None
     return values
 
 
@@ -144,19 +152,19 @@ def parse_vary(items: Sequence[str]) -> dict[str, Factor]:
     for item in items:
         path, sep, spec = (x.strip() for x in item.partition("="))
         if not sep or not path or not spec:
-            raise ValueError(f"--vary expects PATH=V1,V2,... or PATH=LO:HI, got {item!r}")
+            raise ValueError(f"--vary: PATH=V1,V2,... or PATH=LO:HI (got {item!r})")
         if path in out:
-            raise ValueError(f"--vary names {path!r} twice")
+            raise ValueError(f"--vary: each path once; {path!r} is given twice")
         m = _RANGE.match(spec)
         if m:
             try:
                 out[path] = Range(float(m.group(1)), float(m.group(2)))
             except ValueError as exc:
-                raise ValueError(f"--vary {path}: {exc}") from None
+                raise ValueError(f"--vary: {path}: {exc}") from None
         else:
             values = _levels(spec)
             if not values:
-                raise ValueError(f"--vary {path}: no values given")
+                raise ValueError(f"--vary: {path}: no values given")
             out[path] = values
     return out
 
@@ -208,7 +216,66 @@ def _typed(vary: Mapping[str, Any], integer: Collection[str]) -> dict[str, Facto
 
 
 # -- designs ----------------------------------------------------------------------------
-def grid(vary: Mapping[str, Any], levels: int = 3, integer: Collection[str] = ()) -> list[dict[str, Any]]:
+class Points(Sequence):
+    """A design's points, each made when asked for.
+
+    A grid keeps only its factors' levels and an lhs or sobol design its unit
+    sample (one number per factor and point), never a dict per point: a design
+    of a million points can be counted, checked and run one point at a time.
+    """
+
+    def __init__(self, size: int, point_at: Callable[[int], dict[str, Any]]):
+        self._size = int(size)
+        self._point_at = point_at
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._size))]
+        i = operator.index(index)
+        if i < 0:
+            i += self._size
+        if not 0 <= i < self._size:
+            raise IndexError(f"design point {index} of {self._size}")
+        return self._point_at(i)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(repr(p) for p in self[:3]) + (", ..." if self._size > 3 else "")
+        return f"Points({self._size}: [{shown}])"
+
+
+def _axis_size(spec: Factor, levels: int) -> int:
+    """How many distinct values a factor contributes to a grid (exact up to 10,000 levels)."""
+    if not isinstance(spec, Range):
+        return len(spec)
+    if levels <= 10_000:
+        return len(spec.levels(levels))
+    if spec.lo == spec.hi:
+        return 1
+    return min(levels, math.floor(spec.hi) - math.ceil(spec.lo) + 1) if spec.integer else levels
+
+
+def design_size(
+    design: str, vary: Mapping[str, Any], samples: int | None = None, integer: Collection[str] = ()
+) -> int:
+    """How many points ``make_design`` would give, without making any."""
+    factors = _typed(vary, integer)
+    if design == "grid":
+        levels = 3 if samples is None else samples
+        return math.prod(_axis_size(spec, levels) for spec in factors.values())
+    if design in ("lhs", "sobol"):
+        return (16 if samples is None else samples) if factors else 1
+    raise ValueError(f"unknown design {design!r}; designs: {', '.join(DESIGNS)}")
+
+
+def grid(vary: Mapping[str, Any], levels: int = 3, integer: Collection[str] = ()) -> Points:
     """Every combination of the factors' levels, the last factor varying fastest.
 
     A range contributes ``levels`` evenly spaced values from lo to hi.
@@ -217,51 +284,69 @@ def grid(vary: Mapping[str, Any], levels: int = 3, integer: Collection[str] = ()
         raise ValueError(f"levels must be >= 1, got {levels}")
     factors = _typed(vary, integer)
     axes = [spec.levels(levels) if isinstance(spec, Range) else list(spec) for spec in factors.values()]
-    return [dict(zip(factors, combo, strict=True)) for combo in itertools.product(*axes)]
+    names = list(factors)
+
+    def point_at(i: int) -> dict[str, Any]:
+        values = []
+        for axis in reversed(axes):  # mixed radix: the last factor is the fastest digit
+            i, digit = divmod(i, len(axis))
+            values.append(axis[digit])
+        return dict(zip(names, reversed(values), strict=True))
+
+    return Points(math.prod(len(a) for a in axes), point_at)
 
 
-def _from_unit(factors: Mapping[str, Factor], u: np.ndarray) -> list[dict[str, Any]]:
-    points = []
-    for row in u:
+def _from_unit(factors: Mapping[str, Factor], unit: Callable[[], np.ndarray], size: int) -> Points:
+    """Points from rows of a unit sample in [0, 1)^k, drawn (once) when the first point is asked for."""
+    cache: list[np.ndarray] = []
+
+    def point_at(i: int) -> dict[str, Any]:
+        if not cache:
+            cache.append(unit())
         point = {}
-        for (path, spec), x in zip(factors.items(), row, strict=True):
+        for (path, spec), x in zip(factors.items(), cache[0][i], strict=True):
             if isinstance(spec, Range):
                 point[path] = spec.at(float(x))
             else:
                 point[path] = spec[min(int(x * len(spec)), len(spec) - 1)]
-        points.append(point)
-    return points
+        return point
+
+    return Points(size, point_at)
 
 
 def latin_hypercube(
     vary: Mapping[str, Any], samples: int, seed: int = 0, integer: Collection[str] = ()
-) -> list[dict[str, Any]]:
+) -> Points:
     """``samples`` points of a Latin hypercube: each range cut in ``samples`` strata, one point in each."""
     if samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples}")
     factors = _typed(vary, integer)
     if not factors:
-        return [{}]
-    from scipy.stats import qmc  # here: scipy.stats is slow to import, and most commands never need it
+        return Points(1, lambda i: {})
 
-    u = qmc.LatinHypercube(d=len(factors), seed=np.random.default_rng(seed)).random(samples)
-    return _from_unit(factors, u)
+    def unit() -> np.ndarray:
+        from scipy.stats import qmc  # here: scipy.stats is slow to import, and most commands never need it
+
+        return qmc.LatinHypercube(d=len(factors), seed=np.random.default_rng(seed)).random(samples)
+
+    return _from_unit(factors, unit, samples)
 
 
-def sobol(
-    vary: Mapping[str, Any], samples: int, seed: int = 0, integer: Collection[str] = ()
-) -> list[dict[str, Any]]:
+def sobol(vary: Mapping[str, Any], samples: int, seed: int = 0, integer: Collection[str] = ()) -> Points:
     """The first ``samples`` points of a scrambled Sobol sequence (a power of two keeps it balanced)."""
     if samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples}")
     factors = _typed(vary, integer)
     if not factors:
-        return [{}]
-    from scipy.stats import qmc
+        return Points(1, lambda i: {})
 
-    engine = qmc.Sobol(d=len(factors), scramble=True, seed=np.random.default_rng(seed))
-    u = engine.random_base2(max(0, math.ceil(math.log2(samples))))[:samples]
-    return _from_unit(factors, u)
+    def unit() -> np.ndarray:
+        from scipy.stats import qmc
+
+        engine = qmc.Sobol(d=len(factors), scramble=True, seed=np.random.default_rng(seed))
+        return engine.random_base2(max(0, math.ceil(math.log2(samples))))[:samples]
+
+    return _from_unit(factors, unit, samples)
 
 
 def make_design(
@@ -270,9 +355,9 @@ def make_design(
     samples: int | None = None,
     seed: int = 0,
     integer: Collection[str] = (),
-) -> list[dict[str, Any]]:
+) -> Points:
     """The points of ``design``: "grid" (``samples`` = levels per range, default 3), "lhs" or
-    "sobol" (``samples`` points, default 16)."""
+    "sobol" (``samples`` points, default 16). Points are made one at a time, when asked for."""
     if design == "grid":
         return grid(vary, levels=3 if samples is None else samples, integer=integer)
     if design == "lhs":

@@ -4,7 +4,9 @@ A ``RunSpec`` names the scenario changes, the policy and the replication; the
 worker applies the changes to the base scenario it was given, runs it with the
 replication's seed and returns a ``RunOutcome``: the summary (or the error),
 never the full Result, so what travels back and what the main process keeps
-stays small.
+stays small. A *reducer* (a top-level function ``reducer(result, scenario,
+spec)``, run on the worker) may keep more of the Result, as the report keeps
+daily series; its answer travels back as ``RunOutcome.detail``.
 
 Replication r runs with ``SeedSequence(root_seed).spawn(reps)[r]`` (equal to
 ``SeedSequence(root_seed, spawn_key=(r,))``, which needs no ``reps``). It is
@@ -21,6 +23,7 @@ import math
 import socket
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +32,10 @@ import numpy as np
 
 import sim
 
-__all__ = ["RunSpec", "RunOutcome", "replication_seed", "run_batch", "run_key", "canonical_json"]
+__all__ = ["RunSpec", "RunOutcome", "Reducer", "replication_seed", "run_batch", "run_key", "canonical_json"]
+
+#: what a worker keeps of a Result besides its summary: ``reducer(result, scenario, spec) -> detail``
+Reducer = Callable[[sim.Result, sim.Scenario, "RunSpec"], Any]
 
 
 def replication_seed(root_seed: int, rep: int) -> np.random.SeedSequence:
@@ -93,13 +99,14 @@ class RunOutcome:
     finished_utc: str = ""
     host: str = ""
     notes: tuple[str, ...] = ()
+    detail: Any = None  # what the reducer kept
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def run_batch(base: sim.Scenario, specs: list[RunSpec]) -> list[RunOutcome]:
+def run_batch(base: sim.Scenario, specs: list[RunSpec], reducer: Reducer | None = None) -> list[RunOutcome]:
     """Run a batch of specs on one worker (top level, so every executor can pickle it).
 
     A run that raises is returned with its error instead of stopping the batch.
@@ -118,8 +125,10 @@ def run_batch(base: sim.Scenario, specs: list[RunSpec]) -> list[RunOutcome]:
             result = sim.run(scenario, spec.policy, seed=replication_seed(spec.root_seed, spec.rep))
             summary = {k: float(v) for k, v in result.summary.items()}
             notes = tuple(result.notes)
-            del result  # only the summary travels back
-            outcome = RunOutcome(spec, summary, None, time.perf_counter() - t0, started, _now(), host, notes)
+            detail = reducer(result, scenario, spec) if reducer is not None else None
+            del result  # only the summary (and what the reducer kept) travels back
+            seconds = time.perf_counter() - t0
+            outcome = RunOutcome(spec, summary, None, seconds, started, _now(), host, notes, detail)
         except Exception as exc:  # recorded, not raised: a sweep goes on past a failing run
             text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             outcome = RunOutcome(spec, None, text, time.perf_counter() - t0, started, _now(), host)

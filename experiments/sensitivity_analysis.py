@@ -11,7 +11,7 @@ run; the analysis uses the sampled values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,12 @@ import pandas as pd
 
 import sim
 
+from . import inputs
 from .design import Range, integer_paths, normalize_vary
 from .replication import RunFailedError
+from .resources import Estimate
 from .store import Store
-from .sweeps import design_points, run_points
+from .sweeps import design_points, price_design, run_points
 
 __all__ = ["sensitivity", "METHODS", "INDICES"]
 
@@ -36,13 +38,11 @@ def _problem(ranges: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Range
     factors = normalize_vary(ranges)
     not_ranges = [p for p, r in factors.items() if not isinstance(r, Range)]
     if not factors or not_ranges:
-        raise ValueError(
-            "sensitivity needs (lo, hi) ranges, got "
-            + (f"a list of values for {', '.join(not_ranges)}" if not_ranges else "no parameter")
-        )
+        got = f"a list of values for {', '.join(not_ranges)}" if not_ranges else "no parameter"
+        raise inputs.ArgumentError("ranges", f"sensitivity needs (lo, hi) ranges, got {got}")
     flat = [p for p, r in factors.items() if not r.lo < r.hi]
     if flat:
-        raise ValueError(f"every range needs lo < hi; not so for {', '.join(flat)}")
+        raise inputs.ArgumentError("ranges", f"every range needs lo < hi; not so for {', '.join(flat)}")
     names = list(factors)
     problem = {
         "num_vars": len(names),
@@ -55,7 +55,8 @@ def _problem(ranges: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Range
 def sensitivity(
     scenario: sim.Scenario,
     ranges: Mapping[str, Any],
-    outputs: Sequence[str],
+    *,
+    outputs: Sequence[str] | str,
     method: str = "morris",
     samples: int = 8,
     reps: int = 1,
@@ -67,6 +68,8 @@ def sensitivity(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool | None = None,
+    force: bool = False,
+    on_estimate: Callable[[Estimate], None] | None = None,
 ) -> pd.DataFrame:
     """Sensitivity indices of ``outputs`` (metric names) to the parameters in ``ranges``.
 
@@ -76,24 +79,37 @@ def sensitivity(
     interval mu_star_conf, sigma and mu. Sobol: ``samples`` base points
     (a power of two), N (k + 2) points; reports first-order S1 and total ST
     with their 95 % intervals. Returns one row per (output, parameter);
-    ``attrs`` holds method, policy, points and runs.
+    ``attrs`` holds method, policy, points and runs. The job is priced before
+    SALib draws a sample, and refused if it cannot fit this machine (unless ``force``).
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
-    outputs = [outputs] if isinstance(outputs, str) else list(outputs)
-    bad = [o for o in outputs if o not in sim.METRICS]
-    if bad or not outputs:
-        raise ValueError(f"unknown output {', '.join(bad) or '(none)'}; outputs: {', '.join(sim.METRICS)}")
-    if samples < 2:
-        raise ValueError(f"samples must be >= 2, got {samples}")
+    method = inputs.choice(method, METHODS, what="method")
+    outputs = inputs.metrics(outputs, what="outputs")
+    samples = inputs.count(samples, what="samples", least=2)
     if method == "sobol" and samples & (samples - 1):
-        raise ValueError(f"sobol needs a power of two base points (Sobol' sequence balance), got {samples}")
+        raise inputs.ArgumentError(
+            "samples", "sobol needs a power of two base points (Sobol' balance)", samples
+        )
+    reps = inputs.count(reps, what="reps")
+    levels = inputs.count(levels, what="levels", least=2)
+    policy = inputs.policy(scenario, policy)
+    seed = inputs.seed(seed)
+    design_seed = inputs.seed(design_seed, what="design_seed")
     problem, factors = _problem(ranges)
-    policy = policy or scenario.default_policy
-    if policy not in scenario.policies:
-        raise ValueError(f"unknown policy {policy!r}; this scenario has: {', '.join(scenario.policies)}")
     for name, r in factors.items():  # each end of each range must make a valid scenario
         design_points(scenario, {name: [r.lo, r.hi]})
+    k = problem["num_vars"]
+    n_points = samples * (k + 1 if method == "morris" else k + 2)
+    price_design(
+        scenario,
+        factors,
+        [policy],
+        n_points,
+        reps,
+        workers=workers,
+        scheduler=scheduler,
+        force=force,
+        on_estimate=on_estimate,
+    )
     names = problem["names"]
     if method == "morris":
         from SALib.sample import morris as morris_sample
@@ -112,14 +128,15 @@ def sensitivity(
         scenario,
         points,
         [policy],
-        reps,
-        store,
-        seed,
-        workers,
-        scheduler,
-        progress,
+        reps=reps,
+        store=store,
+        seed=seed,
         params=names,
         definition={"sensitivity": method, "ranges": {n: [r.lo, r.hi] for n, r in factors.items()}},
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        force=True,  # priced above, before the sample was drawn
     )
     if table.attrs["failed"]:
         first = table.attrs["failures"][0]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 import sim
 
@@ -72,12 +73,12 @@ def comparison_table(c: Comparison, title: str) -> Table:
         cells = []
         for p, m in zip(policies, means, strict=True):
             text = format_mean_ci(metric, m, c.means.loc[metric, (p, "half_width")])
-            cells.append(f"[bold]{text}[/bold]" if p in best else text)
+            cells.append(Text(text, style="bold") if p in best else text)
         for p in others:
             d, h = c.differences.loc[metric, (p, "mean")], c.differences.loc[metric, (p, "half_width")]
             text = format_diff(metric, d, h)
             significant = not (math.isnan(h) or math.isnan(d)) and abs(d) > h
-            cells.append(text if significant else f"[dim]{text}[/dim]")
+            cells.append(text if significant else Text(text, style="dim"))
         table.add_row(metric, *cells)
     return table
 
@@ -157,8 +158,8 @@ def validation_table(frame: pd.DataFrame, title: str) -> Table:
     for row in frame.to_dict(orient="records"):
         if row["case"] != case:
             case = row["case"]
-            out.add_row(f"[bold]{case}[/bold]", end_section=False)
-        verdict = "[green]pass[/green]" if row["passed"] else "[bold red]FAIL[/bold red]"
+            out.add_row(Text(case, style="bold"), end_section=False)
+        verdict = Text("pass", style="green") if row["passed"] else Text("FAIL", style="bold red")
         out.add_row(
             "  " + row["quantity"],
             _theory_text(row),

@@ -32,6 +32,7 @@ from scipy.special import betainc, gammaln, log_ndtr, logsumexp
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 __all__ = [
+    "MAX_STAFFED_LOAD_ERLANGS",
     "QueueMetrics",
     "agents_for_service_level",
     "erlang_a",
@@ -43,6 +44,9 @@ __all__ = [
 
 _TAIL_TOL = 1e-15  # relative mass neglected when truncating the Erlang A queue (< 1e-12)
 _MAX_QUEUE_STATES = 2_000_000  # refuse (rather than exhaust memory) beyond this truncation
+#: staffing refuses loads above this: a million agents busy at once is no contact centre, and sizing
+#: it steps the Erlang B recursion once per agent (a load of 1e12 Erlangs never finishes)
+MAX_STAFFED_LOAD_ERLANGS = 1e6
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,11 @@ def agents_for_service_level(
     if lam == 0.0:
         return c
     a = lam * h
+    if a > MAX_STAFFED_LOAD_ERLANGS:
+        raise ValueError(
+            f"offered load {a:.3g} Erlangs ({lam:.3g} calls a minute x {h:.3g} minutes) would need more than "
+            f"{MAX_STAFFED_LOAD_ERLANGS:.0e} agents; the demand or the handle time is absurd"
+        )
     c = max(c, math.floor(a) + 1)
     b = erlang_b(c, a)  # then step the recursion forward: O(final c) overall
     while _mmc_service_level(c, a, _c_from_b(c, a, b), t_min, h) < target:

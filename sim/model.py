@@ -158,6 +158,8 @@ class Simulation:
         life event, which touches every product the customer holds). Useful for
         traces and for scripted what-ifs such as a mailing that triggers calls.
         """
+        import numbers
+
         from .units import GENERATED_REASONS
 
         if reason not in GENERATED_REASONS:
@@ -167,8 +169,14 @@ class Simulation:
         products = list(self.scenario.products)
         if reason != "life_event" and product not in products:
             raise ValueError(f"product must be one of {', '.join(products)}, got {product!r}")
-        if not 0 <= at_min < self.days * MINUTES_PER_DAY:
-            raise ValueError(f"at_min must be within the horizon, got {at_min}")
+        real = isinstance(at_min, numbers.Real) and not isinstance(at_min, bool)
+        if not real or not 0 <= at_min < self.days * MINUTES_PER_DAY:
+            raise ValueError(f"at_min must be a time within the horizon (minutes), got {at_min!r}")
+        if isinstance(customer, bool) or not isinstance(customer, numbers.Integral) or customer < 0:
+            raise ValueError(f"customer must be a customer number >= 0, got {customer!r}")
+        if not isinstance(urgent, bool):
+            raise ValueError(f"urgent must be True or False, got {urgent!r}")
+        customer = int(customer)
         code = (GENERATED_REASONS.index(reason), -1 if product is None else products.index(product), urgent)
         self._scripted.append((at_min, customer, code))
 

@@ -30,6 +30,13 @@ __all__ = [
 ]
 
 
+# Bounds past which a lever is a typo or an attack (the reason is in each field's description).
+MAX_AGENTS = 1_000_000
+MAX_DAYS = 36_500  # a century, as the horizon
+MAX_PRICE = 1e6
+MAX_MONEY = 1e9
+
+
 class Staffing(Frozen):
     """How many agents each pool gets."""
 
@@ -41,18 +48,24 @@ class Staffing(Frozen):
     agents: Int = Field(
         default=10,
         ge=1,
-        description="fixed mode: front-line agents in total, split over the pools by forecast load.",
+        le=MAX_AGENTS,
+        description="fixed mode: front-line agents in total, split over the pools by forecast load. "
+        "At most a million: more than any contact centre employs.",
     )
     account_managers: Int = Field(
         default=2,
         ge=1,
-        description="fixed mode: agents in the account-manager pool (if any segment has one).",
+        le=MAX_AGENTS,
+        description="fixed mode: agents in the account-manager pool (if any segment has one). At most a "
+        "million.",
     )
     target_service_level: Probability = Field(
         default=0.8, description="erlang_c mode: share of calls to answer within target_seconds."
     )
     target_seconds: Positive = Field(
-        default=20.0, description="erlang_c mode: the answer-time target, seconds."
+        default=20.0,
+        le=86_400.0,
+        description="erlang_c mode: the answer-time target, seconds. At most a day.",
     )
     forecast: Literal["fresh", "observed"] = Field(
         default="observed",
@@ -60,17 +73,29 @@ class Staffing(Frozen):
         "transfers, call-backs); observed: each pool's measured arrivals and handle time over "
         "forecast_window_days.",
     )
-    review_days: Int = Field(default=7, ge=1, description="Days between staffing reviews.")
-    forecast_window_days: Int = Field(
-        default=28, ge=1, description="Days of history an observed forecast uses."
+    review_days: Int = Field(
+        default=7, ge=1, le=MAX_DAYS, description="Days between staffing reviews. At most 36,500 (a century)."
     )
-    min_agents_per_pool: Int = Field(default=1, ge=1, description="No pool is staffed below this.")
+    forecast_window_days: Int = Field(
+        default=28,
+        ge=1,
+        le=MAX_DAYS,
+        description="Days of history an observed forecast uses. At most 36,500.",
+    )
+    min_agents_per_pool: Int = Field(
+        default=1, ge=1, le=MAX_AGENTS, description="No pool is staffed below this. At most a million."
+    )
     agent_cost_per_hour: NonNegative | None = Field(
-        default=None, description="Cost of a front-line agent-hour; null: the scenario's economics value."
+        default=None,
+        le=MAX_PRICE,
+        description="Cost of a front-line agent-hour; null: the scenario's economics value. At most 1e6, "
+        "like every price.",
     )
     training_cost_per_agent_year: NonNegative = Field(
         default=0.0,
-        description="Yearly training cost per staffed front-line agent (trained agents cost more).",
+        le=MAX_MONEY,
+        description="Yearly training cost per staffed front-line agent (trained agents cost more). "
+        "At most 1e9.",
     )
 
 
@@ -113,13 +138,20 @@ class Pruning(Frozen):
     """Letting go of customers whose cost to serve exceeds their margin."""
 
     enabled: Bool = Field(default=False, description="Whether the supplier prunes customers.")
-    review_days: Int = Field(default=90, ge=1, description="Days between pruning reviews.")
+    review_days: Int = Field(
+        default=90, ge=1, le=MAX_DAYS, description="Days between pruning reviews. At most 36,500."
+    )
     min_tenure_days: Int = Field(
-        default=180, ge=0, description="Customers younger than this are never pruned."
+        default=180,
+        ge=0,
+        le=MAX_DAYS,
+        description="Customers younger than this are never pruned. At most 36,500.",
     )
     cost_to_margin_ratio: Positive = Field(
         default=1.0,
-        description="Prune when the cost to serve in the review period > ratio x the margin earned in it.",
+        le=1e6,
+        description="Prune when the cost to serve in the review period > ratio x the margin earned in it. "
+        "At most 1e6.",
     )
 
 
@@ -134,9 +166,16 @@ class Intervention(Frozen):
         default=0.5, description="Share of the reason's demand removed once fully ramped up (1 - floor)."
     )
     start_day: Day = Field(default=0, description="Day the programme starts.")
-    ramp_days: Int = Field(default=180, ge=0, description="Days from start to full effect (linear ramp).")
+    ramp_days: Int = Field(
+        default=180,
+        ge=0,
+        le=MAX_DAYS,
+        description="Days from start to full effect (linear ramp). At most 36,500.",
+    )
     cost_per_customer_year: NonNegative = Field(
-        default=0.5, description="Cost per active customer per year while it runs."
+        default=0.5,
+        le=MAX_PRICE,
+        description="Cost per active customer per year while it runs. At most 1e6.",
     )
 
 
@@ -201,7 +240,9 @@ class Policy(Frozen):
     self_service: SelfServicePolicy = Field(default=SelfServicePolicy(), description="Self-service push.")
     pruning: Pruning = Field(default=Pruning(), description="Letting unprofitable customers go.")
     interventions: list[Intervention] = Field(
-        default_factory=list, description="Programmes that remove demand at a cost."
+        default_factory=list,
+        max_length=100,
+        description="Programmes that remove demand at a cost (at most 100).",
     )
 
 

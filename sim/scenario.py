@@ -17,13 +17,14 @@ import hashlib
 import json
 import math
 import re
+import stat
 import tomllib
 import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -35,7 +36,7 @@ from pydantic import (
 )
 
 from .fields import Bool, Day, Float, Frozen, Int, NonNegative, Positive, Probability
-from .policy import Policy, resolve_policies
+from .policy import MAX_DAYS, MAX_MONEY, MAX_PRICE, Policy, resolve_policies
 
 __all__ = [
     "Scenario",
@@ -66,6 +67,15 @@ __all__ = [
 
 _SUM_TOLERANCE = 1e-6
 
+# Physical bounds: a value past one of these is a typo or an attack, never a world. Each field's
+# description says why; the resource preflight (experiments) judges what fits a machine.
+MINUTES_PER_DAY = 1440.0
+MAX_MULTIPLIER = 1000.0  # demand multiplied by more than this is another scenario
+MAX_NAMES = 100  # segments, products, policies
+MAX_ITEMS = 1000  # shocks, switches
+MAX_NAME_CHARS = 100  # a name or table key
+MAX_TEXT_CHARS = 2000  # a description
+
 #: Defaults by product kind: handle-time multiplier and self-service resolvable share.
 KIND_DEFAULTS: dict[str, dict[str, float]] = {
     "mass": {"complexity": 1.0, "self_service_share": 0.6},
@@ -84,7 +94,12 @@ def _check_sum(values: Mapping[Any, float], what: str) -> None:
 class Horizon(Frozen):
     """How long to simulate, and how much of the start to leave out of the measures."""
 
-    days: Int = Field(ge=1, description="Simulated days (the model runs 24 hours a day).")
+    days: Int = Field(
+        ge=1,
+        le=MAX_DAYS,
+        description="Simulated days (the model runs 24 hours a day). At most 36,500: beyond a century, "
+        "fixed products, prices and preferences mean nothing.",
+    )
     warmup_days: Day = Field(
         default=0, description="Days at the start left out of every summary metric (days < horizon.days)."
     )
@@ -101,7 +116,12 @@ class Horizon(Frozen):
 class Population(Frozen):
     """How many customers there are at the start, and how new ones arrive."""
 
-    initial_customers: Int = Field(ge=1, description="Customers at day 0, drawn from the segments' shares.")
+    initial_customers: Int = Field(
+        ge=1,
+        le=1_000_000_000,
+        description="Customers at day 0, drawn from the segments' shares. At most a billion: more than any "
+        "supplier has (whether a size fits this machine is the resource preflight's to say).",
+    )
     acquisition: Literal["none", "fixed_rate", "replace_churn"] = Field(
         default="replace_churn",
         description="none: no new customers; fixed_rate: Poisson arrivals at acquisition_per_year; "
@@ -109,7 +129,10 @@ class Population(Frozen):
         "is paid for).",
     )
     acquisition_per_year: NonNegative = Field(
-        default=0.0, description="New customers per year under fixed_rate (Poisson, drawn daily)."
+        default=0.0,
+        le=1e9,
+        description="New customers per year under fixed_rate (Poisson, drawn daily). At most a billion a "
+        "year, as for initial_customers.",
     )
 
 
@@ -182,22 +205,27 @@ class Product(Frozen):
         default=None, description="Department that handles it under departmental routing (default: its name)."
     )
     revenue_per_year: NonNegative = Field(
-        default=0.0, description="Revenue per year while the customer holds it."
+        default=0.0,
+        le=MAX_MONEY,
+        description="Revenue per year while the customer holds it. At most 1e9: sums over every customer "
+        "and day stay exact in floating point.",
     )
     complexity: Positive | None = Field(
         default=None,
+        le=100.0,
         description="Handle-time multiplier of its issues; a part is resolved with knowledge**complexity. "
-        "Default by kind: mass 1.0, mass_custom 1.5, custom 2.5.",
+        "Default by kind: mass 1.0, mass_custom 1.5, custom 2.5. At most 100: beyond it "
+        "knowledge**complexity is nil for any agent.",
     )
     self_service_share: Probability | None = Field(
         default=None,
         description="Share of its self-service-eligible issues the web/app resolves. "
         "Default by kind: mass 0.6, mass_custom 0.35, custom 0.1.",
     )
-    rate_multipliers: dict[ProductReason, NonNegative] = Field(
+    rate_multipliers: dict[ProductReason, Annotated[NonNegative, Field(le=MAX_MULTIPLIER)]] = Field(
         default_factory=dict,
         description="Per-reason multiplier on the reason's rate for this product (usage, incident, "
-        "supplier_induced; default 1).",
+        "supplier_induced; default 1). At most 1,000, like a shock's.",
     )
 
     def complexity_value(self) -> float:
@@ -213,10 +241,16 @@ class Reason(Frozen):
     """Why customers make contact: how often, how much work, which channel fits."""
 
     rate_per_year: NonNegative = Field(
+        le=525_600.0,
         description="Issues per product held per year (life_event: per customer per year), "
-        "before multipliers."
+        "before multipliers. At most 525,600 (one a minute, all year): beyond it a customer is a load "
+        "generator (theory checks make a few customers carry a whole queue's arrivals).",
     )
-    handle_minutes: Positive = Field(description="Mean agent work per product part at complexity 1, minutes.")
+    handle_minutes: Positive = Field(
+        le=MINUTES_PER_DAY,
+        description="Mean agent work per product part at complexity 1, minutes. At most 1,440: a day's "
+        "work on one part of one issue is not a phone call.",
+    )
     self_service_eligible: Bool = Field(
         default=False, description="Whether self-service can resolve these issues at all."
     )
@@ -255,16 +289,30 @@ class Handling(Frozen):
     distribution: Literal["lognormal", "exponential"] = Field(
         default="lognormal", description="Distribution of the work per part (exponential for theory checks)."
     )
-    cv: NonNegative = Field(default=0.8, description="Coefficient of variation of the lognormal work.")
+    cv: NonNegative = Field(
+        default=0.8,
+        le=10.0,
+        description="Coefficient of variation of the lognormal work. At most 10: beyond it nearly all "
+        "work falls in a handful of calls and no horizon measures a mean.",
+    )
     misroute_minutes: NonNegative = Field(
-        default=1.5, description="Agent minutes before a misrouted call is transferred."
+        default=1.5,
+        le=MINUTES_PER_DAY,
+        description="Agent minutes before a misrouted call is transferred. At most 1,440 (a day).",
     )
     transfer_minutes: NonNegative = Field(
-        default=0.5, description="Agent minutes to hand a call over to the next department."
+        default=0.5,
+        le=MINUTES_PER_DAY,
+        description="Agent minutes to hand a call over to the next department. At most 1,440 (a day).",
     )
-    wrap_up_minutes: NonNegative = Field(default=0.0, description="After-call work per call leg, minutes.")
+    wrap_up_minutes: NonNegative = Field(
+        default=0.0, le=MINUTES_PER_DAY, description="After-call work per call leg, minutes. At most 1,440."
+    )
     anger: NonNegative = Field(
-        default=0.25, description="The n-th call on the same issue needs work x (1 + anger x (n - 1))."
+        default=0.25,
+        le=10.0,
+        description="The n-th call on the same issue needs work x (1 + anger x (n - 1)). At most 10: the "
+        "second call ten times longer than the first is already beyond any report.",
     )
 
 
@@ -275,9 +323,13 @@ class SelfService(Frozen):
         default=0.5, description="Share of issues pushed to self-service whose customer tries it first."
     )
     session_minutes: NonNegative = Field(
-        default=6.0, description="Customer minutes in a session; a failed session is followed by a call."
+        default=6.0,
+        le=MINUTES_PER_DAY,
+        description="Customer minutes in a session; a failed session is followed by a call. At most 1,440.",
     )
-    cost_per_session: NonNegative = Field(default=0.4, description="Supplier cost of one session.")
+    cost_per_session: NonNegative = Field(
+        default=0.4, le=MAX_PRICE, description="Supplier cost of one session. At most 1e6, as for prices."
+    )
     ineligible_success: Probability = Field(
         default=0.0,
         description="Chance self-service resolves a part of an issue whose reason is not eligible.",
@@ -288,7 +340,9 @@ class Phone(Frozen):
     """The contact centre as reported."""
 
     service_level_seconds: Positive = Field(
-        default=20.0, description="service_level = answered within this many seconds / offered call legs."
+        default=20.0,
+        le=86_400.0,
+        description="service_level = answered within this many seconds / offered call legs. At most a day.",
     )
 
 
@@ -341,7 +395,10 @@ class Response(Frozen):
         default=0.3, description="alpha_up: S += alpha_up x D when the disconfirmation D = q - E >= 0."
     )
     loss_aversion: NonNegative = Field(
-        default=2.5, description="alpha_down / alpha_up: S += loss_aversion x alpha_up x D when D < 0."
+        default=2.5,
+        le=100.0,
+        description="alpha_down / alpha_up: S += loss_aversion x alpha_up x D when D < 0. At most 100 "
+        "(measured values are 2-2.5; satisfaction is clipped to [0, 1] long before).",
     )
     resting_satisfaction: Probability = Field(
         default=0.7, description="The level satisfaction relaxes to between issues (forgetting)."
@@ -360,7 +417,10 @@ class Response(Frozen):
         description="Yearly drift of every expectation (the market raises the bar).",
     )
     portfolio_uplift: NonNegative = Field(
-        default=0.02, description="E0 + portfolio_uplift x (products - 1): portfolio customers expect more."
+        default=0.02,
+        le=1.0,
+        description="E0 + portfolio_uplift x (products - 1): portfolio customers expect more. At most 1: "
+        "expectations live in [0, 1].",
     )
     broken_promise_penalty: Probability = Field(
         default=0.03, description="Immediate satisfaction loss when a promise is broken."
@@ -370,7 +430,11 @@ class Response(Frozen):
         description="After an unresolved contact: chance the customer tries again (else gives up).",
     )
     max_attempts: Int | None = Field(
-        default=6, ge=1, description="Contacts on one issue after which the customer gives up; null = never."
+        default=6,
+        ge=1,
+        le=1000,
+        description="Contacts on one issue after which the customer gives up; null = never. At most 1,000 "
+        "contacts on one issue.",
     )
     repeat_delay_hours: NonNegative = Field(
         default=24.0, description="Mean delay before calling again, hours."
@@ -397,16 +461,24 @@ class Churn(Frozen):
         default=True, description="false: nobody leaves (e.g. citizens of a public service)."
     )
     base_per_year: NonNegative = Field(
-        default=0.14, description="Hazard per year of a one-product customer at the reference satisfaction."
+        default=0.14,
+        le=10_000.0,
+        description="Hazard per year of a one-product customer at the reference satisfaction. At most "
+        "10,000 (everyone gone within the hour).",
     )
     sensitivity: NonNegative = Field(
-        default=6.0, description="kappa: how strongly low satisfaction raises the hazard."
+        default=6.0,
+        le=100.0,
+        description="kappa: how strongly low satisfaction raises the hazard. At most 100 (exp(100) is "
+        "already a certainty).",
     )
     reference_satisfaction: Probability = Field(
         default=0.7, description="Satisfaction at which the hazard equals the base."
     )
     lock_in: NonNegative = Field(
-        default=0.5, description="Portfolio lock-in: each extra product divides the hazard."
+        default=0.5,
+        le=100.0,
+        description="Portfolio lock-in: each extra product divides the hazard. At most 100.",
     )
     exit_after_unresolved: Probability = Field(
         default=0.1, description="Chance of leaving right after giving up on an unresolved issue."
@@ -422,23 +494,30 @@ class Economics(Frozen):
 
     currency: str = Field(default="EUR", description="Label for money in reports.")
     agent_cost_per_hour: NonNegative = Field(
-        default=30.0, description="Cost of a staffed front-line agent-hour."
+        default=30.0,
+        le=MAX_PRICE,
+        description="Cost of a staffed front-line agent-hour. At most 1e6: every price is bounded so that "
+        "sums over a century stay exact in floating point.",
     )
     account_manager_cost_per_hour: NonNegative = Field(
-        default=45.0, description="Cost of a staffed account-manager hour."
+        default=45.0, le=MAX_PRICE, description="Cost of a staffed account-manager hour. At most 1e6."
     )
     gross_margin: Probability = Field(
         default=0.3, description="Share of revenue left after the cost of goods; profit = margin - costs."
     )
     retention_cost_per_customer: NonNegative = Field(
-        default=40.0, description="What keeping one customer costs; acquisition costs a multiple of it."
+        default=40.0,
+        le=MAX_PRICE,
+        description="What keeping one customer costs; acquisition costs a multiple of it. At most 1e6.",
     )
     acquisition_multiple: NonNegative = Field(
         default=6.5,
-        description="Acquiring a customer costs this multiple of the retention cost (essays: 5-8).",
+        le=1000.0,
+        description="Acquiring a customer costs this multiple of the retention cost (essays: 5-8). "
+        "At most 1,000.",
     )
     discount_rate_per_year: NonNegative = Field(
-        default=0.08, description="Discount rate for customer lifetime value."
+        default=0.08, le=10.0, description="Discount rate for customer lifetime value. At most 10 (1,000 %)."
     )
 
 
@@ -446,11 +525,17 @@ class Shock(Frozen):
     """Demand of one reason multiplied for a while (e.g. a botched process change)."""
 
     start_day: Day = Field(description="First day of the shock.")
-    days: Int = Field(ge=1, description="How many days it lasts.")
+    days: Int = Field(
+        ge=1, le=MAX_DAYS, description="How many days it lasts. At most 36,500, like the horizon."
+    )
     reason: Literal["usage", "incident", "life_event", "supplier_induced"] = Field(
         description="The reason whose rate is multiplied."
     )
-    multiplier: NonNegative = Field(description="The rate multiplier during the shock.")
+    multiplier: NonNegative = Field(
+        le=MAX_MULTIPLIER,
+        description="The rate multiplier during the shock. At most 1,000, and shocks that overlap on one "
+        "reason multiply to at most 1,000 too: beyond it the shock is another scenario.",
+    )
 
 
 class Switch(Frozen):
@@ -463,8 +548,14 @@ class Switch(Frozen):
 class Timeline(Frozen):
     """What happens when."""
 
-    shocks: list[Shock] = Field(default_factory=list, description="Demand shocks.")
-    switches: list[Switch] = Field(default_factory=list, description="Policy switches.")
+    shocks: list[Shock] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="Demand shocks (at most 1,000)."
+    )
+    switches: list[Switch] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Policy switches (at most 1,000; at most one on a day).",
+    )
 
 
 class Scenario(Frozen):
@@ -474,8 +565,14 @@ class Scenario(Frozen):
     description: str = Field(default="", description="One line saying what the scenario is.")
     horizon: Horizon = Field(description="How long to run.")
     population: Population = Field(description="Customers at the start and new ones.")
-    segments: dict[str, Segment] = Field(min_length=1, description="Segment name -> segment.")
-    products: dict[str, Product] = Field(min_length=1, description="Product name -> product.")
+    segments: dict[str, Segment] = Field(
+        min_length=1, max_length=MAX_NAMES, description="Segment name -> segment (at most 100)."
+    )
+    products: dict[str, Product] = Field(
+        min_length=1,
+        max_length=MAX_NAMES,
+        description="Product name -> product (at most 100: every customer holds a count per product).",
+    )
     reasons: Reasons = Field(default=Reasons(), description="Why customers make contact.")
     handling: Handling = Field(default=Handling(), description="How long calls take.")
     channels: Channels = Field(default=Channels(), description="Self-service and phone.")
@@ -484,7 +581,8 @@ class Scenario(Frozen):
     economics: Economics = Field(default=Economics(), description="Costs and revenue.")
     policies: dict[str, Policy] = Field(
         default_factory=dict,
-        description="Policy name -> levers; the presets are always there and can be changed.",
+        max_length=MAX_NAMES,
+        description="Policy name -> levers; the presets are always there and can be changed (at most 100).",
     )
     default_policy: str = Field(
         default="efficiency", description="The policy sim.run uses when none is named."
@@ -631,6 +729,8 @@ def _issues_from_validation(exc: ValidationError) -> list[ScenarioIssue]:
         if _CROSS_MARK in msg:
             continue  # reported individually by cross_reference_issues
         value = err.get("input", _MISSING)
+        if err["type"] in ("less_than_equal", "too_long"):
+            msg += _bound_reason(loc)
         if err["type"] == "missing":
             msg, value = "required field is missing", _MISSING
         elif err["type"] == "extra_forbidden":
@@ -639,6 +739,24 @@ def _issues_from_validation(exc: ValidationError) -> list[ScenarioIssue]:
             value = _MISSING  # the whole table adds nothing to a model-level rule
         issues.append(ScenarioIssue(_loc_to_path(loc), msg, value))
     return issues
+
+
+def _bound_reason(loc: tuple[Any, ...]) -> str:
+    """': <why>' from the 'At most ...' sentence of the field's description, if it has one."""
+    tp: Any = Scenario
+    info = None
+    for item in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            info = tp.model_fields.get(str(item))
+            if info is None:
+                break
+            tp = info.annotation
+        elif typing.get_origin(tp) in (dict, list):
+            tp = typing.get_args(tp)[-1]
+    text = (info.description or "") if info is not None else ""
+    m = re.search(r"At most [^.:]*?:\s*([^.(]+)", text) or re.search(r"At most [^.(]*\(([^)]+)\)", text)
+    return f" ({m.group(1).strip()})" if m else ""
 
 
 def _unknown_key_message(loc: tuple[Any, ...]) -> str:
@@ -700,7 +818,7 @@ def cross_reference_issues(data: Mapping[str, Any]) -> list[ScenarioIssue]:
     Works on a raw or dumped dict and tolerates garbage elsewhere: field-level
     problems are pydantic's to report.
     """
-    issues: list[ScenarioIssue] = []
+    issues: list[ScenarioIssue] = _text_issues(data)
     segments = data.get("segments") if isinstance(data.get("segments"), dict) else {}
     products = data.get("products") if isinstance(data.get("products"), dict) else {}
     policies = data.get("policies") if isinstance(data.get("policies"), dict) else {}
@@ -794,6 +912,8 @@ def cross_reference_issues(data: Mapping[str, Any]) -> list[ScenarioIssue]:
                     shock["start_day"],
                 )
             )
+    issues += _same_day_switches(timeline.get("switches"))
+    issues += _compounded_shocks(timeline.get("shocks"))
     return issues
 
 
@@ -837,6 +957,91 @@ def _skill_issues(pol_name: str, pol: Mapping[str, Any], products: Mapping[str, 
                         )
                     )
     return out
+
+
+def _same_day_switches(switches: Any) -> list[ScenarioIssue]:
+    """Two switches on one day: only one policy can start that day, so refuse rather than pick."""
+    first: dict[Any, int] = {}
+    issues = []
+    for i, sw in enumerate(switches if isinstance(switches, list) else []):
+        if not isinstance(sw, dict) or not _is_number(sw.get("day")):
+            continue
+        if sw["day"] in first:
+            j = first[sw["day"]]
+            issues.append(
+                ScenarioIssue(
+                    f"timeline.switches[{i}].day",
+                    f"timeline.switches[{j}] also switches on this day; one policy starts a day, keep one",
+                    sw["day"],
+                )
+            )
+        else:
+            first[sw["day"]] = i
+    return issues
+
+
+def _compounded_shocks(shocks: Any) -> list[ScenarioIssue]:
+    """Overlapping shocks on one reason multiply; their product obeys the bound of one shock."""
+    spans = [
+        (sh["start_day"], sh["start_day"] + sh["days"], sh.get("reason"), sh["multiplier"], i)
+        for i, sh in enumerate(shocks if isinstance(shocks, list) else [])
+        if isinstance(sh, dict) and all(_is_number(sh.get(k)) for k in ("start_day", "days", "multiplier"))
+    ]
+    issues = []
+    for reason in dict.fromkeys(r for *_, r, _, _ in spans):
+        mine = [s for s in spans if s[2] == reason]
+        for day in sorted({s[0] for s in mine}):  # the product peaks on some shock's first day
+            active = [s for s in mine if s[0] <= day < s[1]]
+            product = math.prod(s[3] for s in active)
+            if len(active) > 1 and product > MAX_MULTIPLIER:
+                issues.append(
+                    ScenarioIssue(
+                        "timeline.shocks",
+                        f"shocks {', '.join(str(s[4]) for s in active)} overlap on day {day} and multiply "
+                        f"{reason} demand by {product:.3g}; at most {MAX_MULTIPLIER:g} in all",
+                        _MISSING,
+                    )
+                )
+                break
+    return issues
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _text_issues(data: Any, path: str = "", depth: int = 0) -> list[ScenarioIssue]:
+    """Names and texts a terminal or a report will show: bounded in length, no control characters.
+
+    A control character (an escape sequence, a bell, a newline in a name) would reach the
+    user's terminal raw; a name of a million characters would be printed in every table.
+    """
+    if depth > 12:  # the schema is far shallower; deeper garbage is pydantic's to reject
+        return []
+    issues = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str):
+                issues += _text_problem(path or "(top level)", key, MAX_NAME_CHARS, "a name")
+            issues += _text_issues(value, where, depth + 1)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            issues += _text_issues(value, f"{path}[{i}]", depth + 1)
+    elif isinstance(data, str):
+        limit = MAX_TEXT_CHARS if path.endswith("description") else MAX_NAME_CHARS
+        issues += _text_problem(path, data, limit, "a description" if limit == MAX_TEXT_CHARS else "a text")
+    return issues
+
+
+def _text_problem(path: str, text: str, limit: int, what: str) -> list[ScenarioIssue]:
+    if len(text) > limit:
+        return [
+            ScenarioIssue(path, f"{what} must be at most {limit} characters, got {len(text):,}", _MISSING)
+        ]
+    if _CONTROL.search(text):
+        rule = f"{what} must not contain control characters (escape sequences, tabs, newlines)"
+        return [ScenarioIssue(path, rule, text)]
+    return []
 
 
 def _is_number(x: Any) -> bool:
@@ -898,15 +1103,46 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
+#: largest scenario file read: a scenario describes a world, it is not data (the shipped ones are ~3 KB)
+MAX_FILE_BYTES = 1 << 20
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, refusing what is not a small regular UTF-8 file before reading much of it."""
+
+    def refuse(rule: str) -> ScenarioError:
+        return ScenarioError([ScenarioIssue("", rule, str(path))], str(path))
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise refuse("file not found") from None
+    except OSError as exc:
+        raise refuse(f"cannot read file: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a device, FIFO or socket"
+        raise refuse(f"not a regular file ({kind}); give a TOML scenario file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise refuse(f"{info.st_size:,} bytes; a scenario file is at most {MAX_FILE_BYTES:,} bytes")
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
+    except OSError as exc:
+        raise refuse(f"cannot read file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise refuse(f"more than {MAX_FILE_BYTES:,} bytes; a scenario file is at most that")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise refuse("the file is UTF-16; save it as UTF-8")
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark (Windows editors) is harmless
+    except UnicodeDecodeError as exc:
+        raise refuse(f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a TOML scenario file. The name defaults to the file stem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([ScenarioIssue("", "file not found", str(path))], str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([ScenarioIssue("", f"cannot read file: {exc}", str(path))], str(path)) from None
+    text = _read_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -916,6 +1152,10 @@ def load_scenario(path: str | Path) -> Scenario:
         rule = _TOML_POSITION.sub("", message).strip()
         raise ScenarioError(
             [ScenarioIssue(where, f"TOML syntax error: {rule}", _MISSING)], str(path)
+        ) from None
+    except RecursionError:
+        raise ScenarioError(
+            [ScenarioIssue("TOML", "arrays or tables nested too deeply to read", _MISSING)], str(path)
         ) from None
     data.setdefault("name", path.stem)
     return Scenario.from_dict(data, source=str(path))

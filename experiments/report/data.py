@@ -9,7 +9,7 @@ only these compact pieces; the full Results stay on the workers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +18,11 @@ import pandas as pd
 
 import sim
 
-from ..executors import make_executor, map_unordered
-from ..progress import progress_bar
-from ..runs import replication_seed
+from ..comparison import Comparison, compare
+from ..resources import Estimate
+from ..runs import RunSpec
 
-__all__ = ["RunDetail", "ReportData", "collect", "detail_run", "SERIES"]
+__all__ = ["RunDetail", "ReportData", "collect", "report_detail", "SERIES"]
 
 #: daily columns kept from each run's timeseries
 SERIES = (
@@ -60,6 +60,7 @@ class ReportData:
     reps: int
     seed: int
     runs: list[RunDetail] = field(default_factory=list)
+    comparison: Comparison | None = None  # the comparison of these very runs
 
     def summaries(self) -> pd.DataFrame:
         rows = [{"policy": r.policy, "rep": r.rep, "seed": self.seed, **r.summary} for r in self.runs]
@@ -92,40 +93,54 @@ def _survival(customers: pd.DataFrame, days: int, segments: Sequence[str]) -> pd
     return pd.DataFrame(out)
 
 
-def detail_run(scenario: sim.Scenario, policy: str, root_seed: int, rep: int) -> RunDetail:
-    """One run, reduced to what a report draws (runs on a worker)."""
-    result = sim.run(scenario, policy, seed=replication_seed(root_seed, rep))
+def report_detail(result: sim.Result, scenario: sim.Scenario, spec: RunSpec) -> RunDetail:
+    """What a report draws from one run (a reducer: it runs on the worker, next to the Result)."""
     segments = list(scenario.segments)
     cols = [c for c in SERIES if c in result.timeseries] + [f"customers_{s}" for s in segments]
     series = result.timeseries[cols].rename(columns={"policy": "running_policy"})
-    series.insert(0, "policy", policy)  # the run's policy; running_policy changes at a switch
+    series.insert(0, "policy", spec.policy)  # the run's policy; running_policy changes at a switch
     survival = _survival(result.customers, scenario.horizon.days, segments)
-    return RunDetail(policy, rep, dict(result.summary), dict(result.costs), series, survival)
+    return RunDetail(spec.policy, spec.rep, dict(result.summary), dict(result.costs), series, survival)
 
 
 def collect(
     scenario: sim.Scenario,
-    policies: Sequence[str],
-    reps: int,
+    policies: Sequence[str] | None = None,
+    *,
+    reps: int = 3,
     seed: int = 1,
+    baseline: str | None = None,
+    target_metric: str | None = None,
+    target_half_width: float | None = None,
+    max_reps: int = 50,
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool | None = None,
+    force: bool = False,
+    on_estimate: Callable[[Estimate], None] | None = None,
 ) -> ReportData:
-    """Run every policy ``reps`` times on common random numbers and keep the report's pieces."""
-    if reps < 1:
-        raise ValueError(f"reps must be >= 1, got {reps}")
-    unknown = [p for p in policies if p not in scenario.policies]
-    if unknown:
-        raise ValueError(
-            f"unknown policy {', '.join(unknown)}; this scenario has: {', '.join(scenario.policies)}"
-        )
-    tasks = [(scenario, p, int(seed), r) for r in range(reps) for p in policies]
-    runs: list[RunDetail] = []
-    with make_executor(workers, scheduler) as pool, progress_bar(len(tasks), "report runs", progress) as tick:
-        for detail in map_unordered(pool.executor, detail_run, tasks, window=2 * pool.slots):
-            runs.append(detail)
-            tick(1)
-    order = {p: i for i, p in enumerate(policies)}
-    runs.sort(key=lambda d: (order[d.policy], d.rep))
-    return ReportData(scenario, list(policies), reps, int(seed), runs)
+    """Run every policy on common random numbers and keep the report's pieces of every run.
+
+    The runs are those of :func:`experiments.compare` with the same arguments
+    (with a target, as many replications as it takes), each run once:
+    ``ReportData.comparison`` is that comparison.
+    """
+    comparison = compare(
+        scenario,
+        policies,
+        reps=reps,
+        seed=seed,
+        baseline=baseline,
+        target_metric=target_metric,
+        target_half_width=target_half_width,
+        max_reps=max_reps,
+        reducer=report_detail,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        force=force,
+        on_estimate=on_estimate,
+    )
+    return ReportData(
+        scenario, comparison.policies, comparison.reps, int(seed), list(comparison.details), comparison
+    )

@@ -8,9 +8,12 @@ is the spread of customers (mean +- one standard deviation).
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -51,6 +54,21 @@ REASON_LABELS = {
     "repeat": "repeat (failure)",
     "chase": "chase (failure)",
 }
+
+
+#: names are the user's: "$x^$" is a policy called that, not mathematics to typeset (or to fail on)
+PLAIN_TEXT = {"text.parse_math": False}
+
+
+def _plain_text(draw: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Build the figure with mathtext off, so every label is shown as written."""
+
+    @functools.wraps(draw)
+    def plain(*args: Any, **kwargs: Any) -> Figure:
+        with matplotlib.rc_context(PLAIN_TEXT):
+            return draw(*args, **kwargs)
+
+    return plain
 
 
 def colour(i: int) -> str:
@@ -96,6 +114,7 @@ def _timeline(ax, scenario: sim.Scenario, label: bool = True) -> None:
         )
 
 
+@_plain_text
 def paradox_chart(summaries: pd.DataFrame, policies: Sequence[str], target_seconds: float) -> Figure:
     """Speed of answer next to what customers judge: the 92 %-in-10-seconds paradox on one picture."""
     panels = [
@@ -143,6 +162,7 @@ def paradox_chart(summaries: pd.DataFrame, policies: Sequence[str], target_secon
     return fig
 
 
+@_plain_text
 def satisfaction_over_time(series: pd.DataFrame, policies: Sequence[str], scenario: sim.Scenario) -> Figure:
     """Daily mean satisfaction per policy (with its CI), the spread of customers, and the timeline."""
     fig = Figure(figsize=(12, 6), layout="constrained")
@@ -168,6 +188,7 @@ def satisfaction_over_time(series: pd.DataFrame, policies: Sequence[str], scenar
     return fig
 
 
+@_plain_text
 def customers_and_survival(
     series: pd.DataFrame, survival: pd.DataFrame, policies: Sequence[str], scenario: sim.Scenario
 ) -> Figure:
@@ -202,6 +223,7 @@ def customers_and_survival(
     return fig
 
 
+@_plain_text
 def contacts_by_reason(series: pd.DataFrame, policies: Sequence[str], scenario: sim.Scenario) -> Figure:
     """Weekly contacts by reason, stacked, failure demand (reds) on top of value demand (blues)."""
     fig = Figure(figsize=(4.2 * len(policies), 4.2), layout="constrained")
@@ -250,6 +272,7 @@ _COST_PARTS = [
 ]
 
 
+@_plain_text
 def cost_breakdown(
     costs: pd.DataFrame, summaries: pd.DataFrame, policies: Sequence[str], currency: str
 ) -> Figure:
@@ -289,6 +312,7 @@ def cost_breakdown(
     return fig
 
 
+@_plain_text
 def comparison_table_figure(rows: list[dict], policies: Sequence[str], baseline: str) -> Figure:
     """The comparison table as a picture (the HTML report has the same table as text)."""
     header = ["metric", *policies, *[f"Δ {p} vs {baseline}" for p in policies if p != baseline]]
@@ -319,6 +343,7 @@ def comparison_table_figure(rows: list[dict], policies: Sequence[str], baseline:
     return fig
 
 
+@_plain_text
 def sweep_figure(
     table: pd.DataFrame, params: Sequence[str], outputs: Sequence[str], policies: Sequence[str]
 ) -> Figure:
@@ -353,6 +378,7 @@ def sweep_figure(
     return fig
 
 
+@_plain_text
 def sensitivity_figure(frame: pd.DataFrame) -> Figure:
     """Sensitivity indices with their 95 % confidence intervals, one panel per output."""
     outputs = list(dict.fromkeys(frame.output))

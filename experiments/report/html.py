@@ -26,7 +26,9 @@ from markupsafe import Markup
 
 import sim
 
+from .. import inputs
 from ..formatting import HIGHER_IS_BETTER, LOWER_IS_BETTER, format_diff, format_mean_ci
+from ..outputs import PNG_SOFTWARE, REPORT_PATTERNS, atomic_path, check_output_dir, is_ours, store_companions
 from ..store import RUN_COLUMNS, Store, package_version
 from . import figures
 from .data import ReportData
@@ -42,7 +44,7 @@ __all__ = [
     "comparison_rows",
 ]
 
-_RC = {"svg.hashsalt": "custsim-report", "svg.fonttype": "path", "font.size": 9}
+_RC = {"svg.hashsalt": "custsim-report", "svg.fonttype": "path", "font.size": 9, **figures.PLAIN_TEXT}
 _TABLE_PNG = "figure-01-comparison.png"
 
 
@@ -64,8 +66,9 @@ def _svg(fig) -> Markup:
 
 
 def _png(fig, path: Path) -> None:
-    with matplotlib.rc_context(_RC):
-        fig.savefig(path, format="png", dpi=110, metadata={"Software": None})
+    """The figure as PNG, written aside and renamed; its Software text marks it as a report's figure."""
+    with atomic_path(path) as tmp, matplotlib.rc_context(_RC):
+        fig.savefig(tmp, format="png", dpi=110, metadata={"Software": PNG_SOFTWARE})
 
 
 def comparison_rows(
@@ -117,9 +120,11 @@ def _provenance(scenario: sim.Scenario, extra: dict[str, Any]) -> list[tuple[str
 
 
 def _remove_old_figures(out: Path) -> None:
-    """A report written into a directory replaces the figures of an earlier report there (and only those)."""
-    for old in out.glob("figure-[0-9][0-9]-*.png"):
-        old.unlink()
+    """A report written into a directory replaces the figures of an earlier report there (and only those:
+    a PNG without a report's mark is someone else's, and stays)."""
+    for old in out.glob(REPORT_PATTERNS[1]):
+        if is_ours(old, "png"):
+            old.unlink()
 
 
 def comparison_table(summaries: pd.DataFrame, policies: Sequence[str], baseline: str) -> dict[str, Any]:
@@ -142,12 +147,15 @@ def write_report(
     table: dict | None = None,
     notes: Sequence[str] = (),
     provenance: dict[str, Any] | None = None,
+    force: bool = False,
 ) -> Path:
     """Render the page and the PNGs into ``out_dir``; returns the path of report.html.
 
     ``table`` (from :func:`comparison_table`) is figure 1, drawn as a PNG too.
+    A report.html or figure PNG in ``out_dir`` that an earlier report did not
+    write is refused (an :class:`~experiments.outputs.OutputError`) unless ``force``.
     """
-    out = Path(out_dir)
+    out = check_output_dir(out_dir, force=force)
     out.mkdir(parents=True, exist_ok=True)
     _remove_old_figures(out)
     if table:
@@ -174,11 +182,14 @@ def write_report(
     )
     html = re.sub(r"[ \t]+\n", "\n", html)
     path = out / "report.html"
-    path.write_text(html, encoding="utf-8")
+    with atomic_path(path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
     return path
 
 
-def comparison_report(data: ReportData, out_dir: str | Path, baseline: str | None = None) -> Path:
+def comparison_report(
+    data: ReportData, out_dir: str | Path, baseline: str | None = None, *, force: bool = False
+) -> Path:
     """The full what-if report of a comparison: summary, table, seven figures, parameters, provenance."""
     sc = data.scenario
     policies = data.policies
@@ -245,6 +256,7 @@ def comparison_report(data: ReportData, out_dir: str | Path, baseline: str | Non
             "root seed": data.seed,
             "baseline": baseline,
         },
+        force=force,
     )
 
 
@@ -254,6 +266,8 @@ def store_report(
     scenario: sim.Scenario | None = None,
     outputs: Sequence[str] = ("fcr", "satisfaction_mean", "churn_rate_annual", "profit"),
     baseline: str | None = None,
+    *,
+    force: bool = False,
 ) -> Path:
     """A report from a result store: its policies compared, and sweep plots if it varied anything.
 
@@ -263,7 +277,9 @@ def store_report(
     A store keeps each run's summary, not its daily series: the time-series figures need
     ``custsim compare --report``.
     """
-    with Store(store_path) as store:
+    outputs = inputs.metrics(outputs)
+    check_output_dir(out_dir, inputs=store_companions(Path(store_path)), force=force)
+    with Store(store_path, readonly=True) as store:
         table = store.table()
         if table.empty:
             raise ValueError(f"{store_path} has no finished runs")
@@ -283,8 +299,7 @@ def store_report(
     present = set(table.policy)
     policies = list(dict.fromkeys([*(p for p in given if p in present), *sorted(present)]))
     if baseline is not None:
-        if baseline not in present:
-            raise ValueError(f"baseline {baseline!r} is not in the store; it has: {', '.join(policies)}")
+        baseline = inputs.baseline(policies, baseline)  # one of the store's policies
         policies = [baseline, *(p for p in policies if p != baseline)]
     table = table.rename(columns={"root_seed": "seed"})
     figs: list[Figure] = []
@@ -337,10 +352,13 @@ def store_report(
             "scenario hashes": ", ".join(hashes),
             "package versions": ", ".join(sorted(set(table.package_version))),
         },
+        force=force,
     )
 
 
-def sensitivity_report(frame: pd.DataFrame, scenario: sim.Scenario, out_dir: str | Path) -> Path:
+def sensitivity_report(
+    frame: pd.DataFrame, scenario: sim.Scenario, out_dir: str | Path, *, force: bool = False
+) -> Path:
     """A report of a sensitivity analysis: the indices with their confidence intervals."""
     a = frame.attrs
     figs = [
@@ -364,4 +382,5 @@ def sensitivity_report(frame: pd.DataFrame, scenario: sim.Scenario, out_dir: str
         scenario,
         figs,
         provenance=dict(a),
+        force=force,
     )

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from ..executors import make_executor, map_unordered
-from ..progress import progress_bar
+from .. import inputs
+from ..executors import stream
 from .checks import Check
 from .customers import tenure_case
 from .face import (
@@ -142,16 +142,19 @@ def run_validation(
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Run the cases (default: all) and return one row per check, in the order of ``CASES``."""
-    names = list(CASES) if cases is None else list(cases)
-    unknown = [n for n in names if n not in CASES]
-    if unknown:
-        raise ValueError(f"unknown validation case {', '.join(unknown)}; cases: {', '.join(CASES)}")
+    names = list(CASES) if cases is None else [inputs.choice(n, list(CASES), what="cases") for n in cases]
     rank = {n: i for i, n in enumerate(_ORDER)}
     order = sorted(names, key=lambda n: rank.get(n, len(rank)))
-    found: dict[str, list[Check]] = {}
-    with make_executor(workers, scheduler) as pool, progress_bar(len(order), "validating", progress) as tick:
-        for name, checks in map_unordered(pool.executor, _task, [(n, seed) for n in order], 2 * pool.slots):
-            found[name] = checks
-            tick(1)
+    found: dict[str, list[Check]] = dict(
+        stream(
+            _task,
+            [(n, seed) for n in order],
+            total=len(order),
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            description="validating",
+        )
+    )
     rows = [{"id": n, **asdict(c)} for n in names for c in found[n]]
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -16,3 +16,17 @@ def tiny(**changes) -> sim.Scenario:
 @pytest.fixture(scope="session")
 def tiny_scenario() -> sim.Scenario:
     return tiny()
+
+
+@pytest.fixture
+def counted(monkeypatch) -> list[tuple]:
+    """Every (policy, replication) sim.run is asked for in this process (workers=1 runs in-process)."""
+    calls = []
+    real = sim.run
+
+    def counting(scenario, policy=None, seed=1, **kw):
+        calls.append((policy, seed.spawn_key))
+        return real(scenario, policy, seed, **kw)
+
+    monkeypatch.setattr(sim, "run", counting)
+    return calls

@@ -193,7 +193,7 @@ BAD = [
     ),
     (
         ["sensitivity", "utility_callcentre", "--vary", "response.retry_p=0.5:1", "--output", "nope"],
-        "unknown --output",
+        "--output: unknown metric",
     ),
     (["sensitivity", "utility_callcentre", "--vary", "response.retry_p=0.5,1"], "ranges"),
     (["sensitivity", "utility_callcentre", "--vary", "response.retry_p=1:1"], "LO < HI"),

@@ -78,15 +78,15 @@ def test_replication_seeds_are_the_spawned_children_of_the_root_seed(tiny_scenar
     assert table.iloc[2][list(sim.METRICS)].to_dict() == pytest.approx(direct, nan_ok=True, rel=0, abs=0)
 
 
-def test_compare_adds_replications_to_reach_a_target_running_only_new_ones(tiny_scenario, monkeypatch):
-    real = sim.run
-    calls = []
+def _last_day(result, scenario, spec):
+    """A reducer: what a worker keeps of a run besides its summary (top level, so it pickles)."""
+    return (spec.policy, spec.rep, int(result.timeseries["day"].iloc[-1]))
 
-    def counting(scenario, policy=None, seed=1, **kw):
-        calls.append((policy, seed.spawn_key))
-        return real(scenario, policy, seed, **kw)
 
-    monkeypatch.setattr(sim, "run", counting)
+def test_compare_adds_replications_to_reach_a_target_running_only_new_ones(
+    tiny_scenario, monkeypatch, counted
+):
+    calls = counted
     c = experiments.compare(
         tiny_scenario,
         ["efficiency", "effectiveness"],
@@ -96,13 +96,16 @@ def test_compare_adds_replications_to_reach_a_target_running_only_new_ones(tiny_
         target_metric="fcr",
         target_half_width=0.02,
         max_reps=5,
+        reducer=_last_day,  # what a report keeps of each run comes from the same runs
     )
     width = c.differences.loc["fcr", ("effectiveness", "half_width")]
     assert c.reps == 5 or width <= 0.02
     assert c.reps > 2, "the target was met at once: make it tighter so that rounds are added"
     assert len(calls) == len(set(calls)) == 2 * c.reps  # no replication ran twice
     assert list(c.runs.rep) == list(range(c.reps)) * 2
-    monkeypatch.setattr(sim, "run", real)
+    last = tiny_scenario.horizon.days - 1
+    assert c.details == [(p, r, last) for p in ("efficiency", "effectiveness") for r in range(c.reps)]
+    monkeypatch.undo()
     plain = experiments.compare(
         tiny_scenario, ["efficiency", "effectiveness"], reps=c.reps, seed=1, workers=1
     )

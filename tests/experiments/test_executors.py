@@ -108,3 +108,16 @@ def test_a_dask_local_cluster_gives_the_same_tables_as_the_process_pool(tiny_sce
     assert dask.equals(pool)
     assert swept.equals(local)
     assert from_env.equals(pool[pool.policy == "efficiency"].reset_index(drop=True))
+
+
+def test_there_is_one_executor_loop():
+    """Replications, comparisons, sweeps, reports and validation all run through executors.stream."""
+    from tests.conftest import ROOT
+
+    users = {}
+    for path in sorted((ROOT / "experiments").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for name in ("make_executor(", "map_unordered(", "progress_bar("):
+            if name in text and path.name not in ("executors.py", "progress.py"):
+                users.setdefault(name, []).append(path.name)
+    assert users == {}, f"a second executor loop: {users}"

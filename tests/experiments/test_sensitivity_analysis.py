@@ -13,7 +13,9 @@ def test_morris_ranks_a_parameter_that_matters_above_one_that_does_not(tiny_scen
         "policies.efficiency.knowledge": Range(0.5, 0.99),  # drives FCR directly
         "economics.discount_rate_per_year": Range(0.0, 0.2),  # enters no summary metric
     }
-    frame = experiments.sensitivity(tiny_scenario, ranges, ["fcr"], method="morris", samples=4, workers=1)
+    frame = experiments.sensitivity(
+        tiny_scenario, ranges, outputs=["fcr"], method="morris", samples=4, workers=1
+    )
     by = frame.set_index("parameter")
     assert by.loc["policies.efficiency.knowledge", "mu_star"] > 0.05
     assert by.loc["economics.discount_rate_per_year", "mu_star"] == pytest.approx(0.0, abs=1e-12)
@@ -27,7 +29,7 @@ def test_sobol_indices_with_intervals(tiny_scenario):
         "economics.discount_rate_per_year": Range(0, 0.2),
     }
     frame = experiments.sensitivity(
-        tiny_scenario, ranges, ["fcr", "contacts_per_issue"], method="sobol", samples=8, workers=2
+        tiny_scenario, ranges, outputs=["fcr", "contacts_per_issue"], method="sobol", samples=8, workers=2
     )
     assert set(frame.columns) >= {"output", "parameter", "S1", "S1_conf", "ST", "ST_conf"}
     assert len(frame) == 4
@@ -36,12 +38,14 @@ def test_sobol_indices_with_intervals(tiny_scenario):
 
 
 def test_sensitivity_rejects_what_it_cannot_analyse(tiny_scenario):
-    with pytest.raises(ValueError, match="unknown output"):
-        experiments.sensitivity(tiny_scenario, {"response.retry_p": Range(0.1, 1)}, ["nope"])
+    with pytest.raises(ValueError, match="outputs: unknown metric"):
+        experiments.sensitivity(tiny_scenario, {"response.retry_p": Range(0.1, 1)}, outputs=["nope"])
     with pytest.raises(ValueError, match="ranges"):
-        experiments.sensitivity(tiny_scenario, {"response.retry_p": [0.1, 1]}, ["fcr"])
+        experiments.sensitivity(tiny_scenario, {"response.retry_p": [0.1, 1]}, outputs=["fcr"])
     with pytest.raises(ValueError, match="method"):
-        experiments.sensitivity(tiny_scenario, {"response.retry_p": Range(0.1, 1)}, ["fcr"], method="fast")
+        experiments.sensitivity(
+            tiny_scenario, {"response.retry_p": Range(0.1, 1)}, outputs=["fcr"], method="fast"
+        )
 
 
 def test_sensitivity_with_a_store_resumes_and_rounds_integer_parameters(tiny_scenario, tmp_path, monkeypatch):
@@ -50,7 +54,7 @@ def test_sensitivity_with_a_store_resumes_and_rounds_integer_parameters(tiny_sce
     ranges = {"population.initial_customers": (300, 900), "response.retry_p": (0.5, 1.0)}
     path = tmp_path / "sens.sqlite"
     first = experiments.sensitivity(
-        tiny_scenario, ranges, ["customers_start"], method="morris", samples=2, store=path, workers=1
+        tiny_scenario, ranges, outputs=["customers_start"], method="morris", samples=2, store=path, workers=1
     )
     calls = []
     real = sim.run
@@ -61,7 +65,7 @@ def test_sensitivity_with_a_store_resumes_and_rounds_integer_parameters(tiny_sce
 
     monkeypatch.setattr(sim, "run", counting)
     again = experiments.sensitivity(
-        tiny_scenario, ranges, ["customers_start"], method="morris", samples=2, store=path, workers=1
+        tiny_scenario, ranges, outputs=["customers_start"], method="morris", samples=2, store=path, workers=1
     )
     assert calls == [] and again.equals(first)
     by = first.set_index("parameter")
@@ -76,5 +80,5 @@ def test_sensitivity_with_a_store_resumes_and_rounds_integer_parameters(tiny_sce
 def test_sobol_refuses_a_sample_size_that_is_not_a_power_of_two(tiny_scenario):
     with pytest.raises(ValueError, match="power of two"):
         experiments.sensitivity(
-            tiny_scenario, {"response.retry_p": (0.5, 1.0)}, ["fcr"], method="sobol", samples=6
+            tiny_scenario, {"response.retry_p": (0.5, 1.0)}, outputs=["fcr"], method="sobol", samples=6
         )

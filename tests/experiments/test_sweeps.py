@@ -47,20 +47,6 @@ def same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     return a[COLS].reset_index(drop=True).equals(b[COLS].reset_index(drop=True))
 
 
-@pytest.fixture
-def counted(monkeypatch):
-    """Count the runs this process executes (sweeps with workers=1 run in-process)."""
-    calls = []
-    real = sim.run
-
-    def counting(scenario, policy=None, seed=1, **kw):
-        calls.append((policy, seed.spawn_key))
-        return real(scenario, policy, seed, **kw)
-
-    monkeypatch.setattr(sim, "run", counting)
-    return calls
-
-
 def test_sweep_table_is_tidy_and_complete(tiny_scenario):
     t = run(tiny_scenario)
     assert isinstance(t, pd.DataFrame)
@@ -351,3 +337,10 @@ def test_a_sweep_killed_with_sigkill_resumes_losing_and_duplicating_nothing(tiny
     assert integrity == "ok"
     assert len(keys) == len(set(keys)) == len(expected)  # none lost, none duplicated
     assert resumed[COLS].equals(expected[COLS])
+
+
+def test_run_points_reports_every_bad_point_before_running(tiny_scenario, counted):
+    points = [{"response.retry_p": 0.5}, {"response.retry_p": 2.0}, {"response.retry_p": 3.0}]
+    with pytest.raises(sim.ScenarioError, match="points 1, 2: response.retry_p"):
+        experiments.run_points(tiny_scenario, points, ["efficiency"], workers=1)
+    assert counted == []

@@ -10,9 +10,11 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
 
 import experiments
 import sim
+from experiments.outputs import OutputError
 from experiments.report import collect, comparison_report, sensitivity_report, store_report
 from experiments.report.narrative import best_policy
 from tests.conftest import small_sets, small_utility
@@ -169,17 +171,31 @@ def test_a_store_report_keeps_the_sweeps_policy_order_and_takes_a_baseline(tmp_p
     assert "Δ efficiency" in html and "Δ effectiveness" not in html
     html = store_report(store, tmp_path / "b", scenario, baseline="efficiency").read_text(encoding="utf-8")
     assert "Δ effectiveness" in html and "Δ efficiency" not in html
-    with pytest.raises(ValueError, match="not in the store"):
+    with pytest.raises(ValueError, match="baseline: must be one of"):
         store_report(store, tmp_path / "c", scenario, baseline="segmented")
 
 
 def test_a_report_replaces_the_figures_of_an_earlier_one_and_nothing_else(data, tmp_path):
-    (tmp_path / "figure-07-sweep.png").write_bytes(b"old")
+    earlier = Figure()
+    earlier.add_subplot().plot([1, 2])
+    earlier.savefig(tmp_path / "figure-07-sweep.png", metadata={"Software": "custsim"})  # an earlier report's
     (tmp_path / "notes.txt").write_text("mine")
     comparison_report(data, tmp_path)
     assert not (tmp_path / "figure-07-sweep.png").exists()
     assert (tmp_path / "notes.txt").read_text() == "mine"
     assert len(list(tmp_path.glob("figure-*.png"))) == 6
+
+
+def test_a_report_never_replaces_a_figure_it_did_not_write_unless_forced(data, tmp_path):
+    (tmp_path / "figure-02-paradox.png").write_bytes(b"my own drawing")
+    (tmp_path / "figure-09-mine.png").write_bytes(b"another")
+    with pytest.raises(OutputError, match="not a custsim report figure.*--force"):
+        comparison_report(data, tmp_path)
+    assert (tmp_path / "figure-02-paradox.png").read_bytes() == b"my own drawing"
+    assert not (tmp_path / "report.html").exists()
+    comparison_report(data, tmp_path, force=True)  # replaces the one it writes, deletes nothing else
+    assert (tmp_path / "figure-02-paradox.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "figure-09-mine.png").read_bytes() == b"another"
 
 
 @pytest.fixture(scope="module")
@@ -288,6 +304,25 @@ def test_compare_report_writes_the_page_and_every_png(tmp_path, capsys):
     assert "Δ effectiveness" in (out / "report.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
+def test_compare_with_a_target_and_a_report_runs_each_replication_once(tmp_path, capsys, monkeypatch):
+    from experiments.cli import main
+
+    calls = []
+    real = sim.run
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sim, "run", counting)
+    args = ["compare", "utility_callcentre", "--policies", "efficiency,effectiveness", "--reps", "2", *SMALL]
+    args += ["--target", "fcr=1e-9", "--max-reps", "4", "--workers", "1", "--report", str(tmp_path / "r")]
+    assert main(args) == 0
+    assert "4 replications per policy" in capsys.readouterr().out
+    assert len(calls) == 2 * 4  # the table and the report's daily series come from the same runs
+
+
 def test_report_command_from_a_sweep_store(tmp_path, capsys):
     from experiments.cli import main
 
@@ -319,7 +354,7 @@ def test_report_command_from_a_sweep_store(tmp_path, capsys):
     "args, message",
     [
         (["report", "missing.sqlite", "--out", "out"], "no result store"),
-        (["report", "STORE", "--out", "out", "--output", "nonsense"], "unknown --output nonsense"),
+        (["report", "STORE", "--out", "out", "--output", "nonsense"], "--output: unknown metric nonsense"),
         (["report", "STORE", "--out", "FILE"], "a file is in the way"),
         (["compare", "utility_callcentre", "--report", "FILE/sub"], "does not exist"),
     ],
